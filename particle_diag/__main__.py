@@ -1,0 +1,3 @@
+from particle_diag.cli.main import run
+
+run()

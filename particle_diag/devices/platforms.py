@@ -1,0 +1,127 @@
+"""The platform table (particle_diag/data/platforms.toml) as typed, read-only records."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+from particle_diag.errors import UsageError
+
+FEATURES = frozenset({"wifi", "cellular", "mesh", "ble", "gnss", "som", "protection"})
+
+
+@dataclass(frozen=True)
+class FactoryImage:
+    alt: int
+    address: int
+
+
+@dataclass(frozen=True)
+class Platform:
+    id: int
+    name: str
+    display: str
+    generation: int
+    mcu: str
+    vid: int
+    serial_pid: int
+    dfu_pid: int | None
+    features: frozenset[str]
+    dfu_alts: tuple[str, ...] = ()
+    user_firmware: int | None = None
+    factory: FactoryImage | None = None
+    quirks: frozenset[str] = frozenset()
+    aliases: tuple[str, ...] = ()
+    products: tuple[str, ...] = ()
+    buttons: dict[str, str] = field(default_factory=lambda: {"system": "MODE", "reset": "RESET"})
+
+    def has(self, feature: str) -> bool:
+        return feature in self.features
+
+    @property
+    def default_product(self) -> str:
+        return self.products[0] if self.products else self.display
+
+    @property
+    def dfu_product(self) -> str:
+        base = self.default_product.removesuffix(" CDC Mode")
+        return f"{base} DFU Mode"
+
+
+def _parse(raw: dict) -> tuple[Platform, ...]:
+    layouts: dict[str, list[str]] = raw.get("dfu_layouts", {})
+    known_quirks = set(raw.get("quirks", {}))
+    out = []
+    for p in raw["platform"]:
+        features = frozenset(p.get("features", []))
+        if not features <= FEATURES:
+            raise ValueError(f"platform {p['name']}: unknown features {sorted(features - FEATURES)}")
+        quirks = frozenset(p.get("quirks", []))
+        if not quirks <= known_quirks:
+            raise ValueError(f"platform {p['name']}: unknown quirks {sorted(quirks - known_quirks)}")
+        layout = p.get("dfu_layout")
+        factory = p.get("factory")
+        out.append(
+            Platform(
+                id=p["id"],
+                name=p["name"],
+                display=p["display"],
+                generation=p["generation"],
+                mcu=p["mcu"],
+                vid=p["vid"],
+                serial_pid=p["serial_pid"],
+                dfu_pid=p.get("dfu_pid"),
+                features=features,
+                dfu_alts=tuple(layouts[layout]) if layout else (),
+                user_firmware=p.get("user_firmware"),
+                factory=FactoryImage(**factory) if factory else None,
+                quirks=quirks,
+                aliases=tuple(p.get("aliases", [])),
+                products=tuple(p.get("product", [])),
+                buttons=p.get("buttons", {"system": "MODE", "reset": "RESET"}),
+            )
+        )
+    return tuple(out)
+
+
+@cache
+def all_platforms() -> tuple[Platform, ...]:
+    text = resources.files("particle_diag.data").joinpath("platforms.toml").read_bytes()
+    return _parse(tomllib.loads(text.decode()))
+
+
+@cache
+def _usb_index() -> dict[tuple[int, int], tuple[Platform, str]]:
+    index: dict[tuple[int, int], tuple[Platform, str]] = {}
+    for p in all_platforms():
+        index[(p.vid, p.serial_pid)] = (p, "serial")
+        if p.dfu_pid is not None:
+            index[(p.vid, p.dfu_pid)] = (p, "dfu")
+    return index
+
+
+def particle_vids() -> frozenset[int]:
+    return frozenset(p.vid for p in all_platforms())
+
+
+def by_usb_id(vid: int, pid: int) -> tuple[Platform, str] | None:
+    """(platform, "serial"|"dfu") for a Particle VID/PID, or None."""
+    return _usb_index().get((vid, pid))
+
+
+def by_id(platform_id: int) -> Platform | None:
+    return next((p for p in all_platforms() if p.id == platform_id), None)
+
+
+def by_name(name: str) -> Platform:
+    """Look a platform up by slug, alias, display name or numeric ID (case-insensitive)."""
+    key = name.strip().lower()
+    for p in all_platforms():
+        names = {p.name, p.display.lower(), str(p.id), *p.aliases}
+        names.update(part.strip().lower() for part in p.display.split("/"))
+        if key in names:
+            return p
+    known = ", ".join(p.name for p in all_platforms())
+    raise UsageError(f"unknown platform '{name}'", f"Known platforms: {known}.", reference="usage.platform")

@@ -1,0 +1,133 @@
+"""Typed errors shared by every layer.
+
+Each error carries a stable ``reference`` (used in JSON output and docs/errors.md), a one-line ``message`` and
+a ``hint`` saying what to do next.  Only the CLI turns them into text and an exit code.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Documented process exit codes (docs/exit-codes.md). Scripts depend on these numbers: never renumber."""
+
+    OK = 0
+    FAILURE = 1  # an unexpected internal error (a bug): reported without a traceback unless --trace
+    USAGE = 2
+    NO_DEVICE = 3
+    AMBIGUOUS = 4
+    PERMISSION = 5
+    TIMEOUT = 6
+    PROTOCOL = 7
+    UNSUPPORTED = 8
+    CHECK_FAILED = 9
+    PROTECTED = 10
+    NOT_FOUND = 11  # a lookup that matched nothing (e.g. an LED description, an SOS code)
+    ENVIRONMENT = 12  # a host prerequisite is missing (umockdev, libusb, ...)
+    INTERRUPTED = 130
+
+
+class PdiagError(Exception):
+    """Base of every error pdiag raises on purpose."""
+
+    reference: str = "pdiag.error"
+    exit_code: ExitCode = ExitCode.FAILURE
+    default_hint: str = ""
+
+    def __init__(self, message: str, hint: str | None = None, *, reference: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint if hint is not None else self.default_hint
+        if reference is not None:
+            self.reference = reference
+
+    def as_dict(self) -> dict[str, str]:
+        return {"reference": self.reference, "message": self.message, "hint": self.hint}
+
+
+class UsageError(PdiagError):
+    reference = "usage.invalid"
+    exit_code = ExitCode.USAGE
+    default_hint = "Run the command with --help to see its options."
+
+
+class NoDeviceError(PdiagError):
+    reference = "device.none"
+    exit_code = ExitCode.NO_DEVICE
+    default_hint = (
+        "Check the USB cable (some are charge-only) and that the device is powered; "
+        "run `pdiag doctor` to check this computer's USB set-up."
+    )
+
+
+class AmbiguousSelectionError(PdiagError):
+    reference = "device.ambiguous"
+    exit_code = ExitCode.AMBIGUOUS
+    default_hint = "Name one device by ID prefix, serial port or USB path, or pass --all."
+
+    def __init__(self, message: str, candidates: list[str], hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.candidates = candidates
+
+
+class PermissionDeniedError(PdiagError):
+    reference = "host.permission"
+    exit_code = ExitCode.PERMISSION
+    default_hint = (
+        "Install the udev rules: sudo cp udev/50-particle.rules /etc/udev/rules.d/ && "
+        "sudo udevadm control --reload-rules, then unplug and replug the device."
+    )
+
+
+class DeviceTimeoutError(PdiagError):
+    reference = "device.timeout"
+    exit_code = ExitCode.TIMEOUT
+    default_hint = "The device did not answer in time: it may be busy in a tight loop. Reset it and try again."
+
+
+class ProtocolError(PdiagError):
+    reference = "device.protocol"
+    exit_code = ExitCode.PROTOCOL
+    default_hint = "The device answered something unexpected. Run again with --trace and attach the output to a report."
+
+
+class DeviceGoneError(ProtocolError):
+    reference = "device.gone"
+    default_hint = "The device was unplugged or reset during the operation. Plug it back in and run the command again."
+
+
+class UnsupportedError(PdiagError):
+    reference = "device.unsupported"
+    exit_code = ExitCode.UNSUPPORTED
+    default_hint = "This device or its Device OS version does not support the operation."
+
+
+class ProtectedDeviceError(PdiagError):
+    reference = "device.protected"
+    exit_code = ExitCode.PROTECTED
+    default_hint = (
+        "The device has Device Protection enabled: only its device ID can be read over USB. "
+        "Put it in service mode from the Particle console to diagnose it."
+    )
+
+
+class NotFoundError(PdiagError):
+    reference = "lookup.none"
+    exit_code = ExitCode.NOT_FOUND
+
+
+class EnvironmentMissingError(PdiagError):
+    reference = "host.missing"
+    exit_code = ExitCode.ENVIRONMENT
+
+
+class CheckFailedError(PdiagError):
+    reference = "check.failed"
+    exit_code = ExitCode.CHECK_FAILED
+
+
+class TransferStallError(ProtocolError):
+    """The device stalled a control transfer (EPIPE): it refused the request."""
+
+    reference = "usb.stall"
