@@ -1,0 +1,77 @@
+"""The typer application: global options and the command table.  Commands live in ``cli/commands/``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from particle_diag import __version__
+from particle_diag.cli.state import AppState
+
+COMMANDS = ("list", "identify", "enter", "reset", "led", "sos", "doctor", "troubleshoot", "dfu", "flash",
+            "check", "watch", "sim")
+
+HELP = """Diagnose Particle devices plugged in over USB.
+
+Try it without hardware: pdiag --sim boron,argon:dfu,electron/1.5.2:listening list
+"""
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pdiag {__version__}")
+        raise typer.Exit()
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                      rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]})
+
+    @app.callback()
+    def main(
+        ctx: typer.Context,
+        json: Annotated[bool, typer.Option("--json", envvar="PDIAG_JSON",
+                                           help="Print one JSON object (schema pdiag/1) on stdout.")] = False,
+        verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, envvar="PDIAG_VERBOSE",
+                                             help="More detail on stderr (repeat for more).")] = 0,
+        trace: Annotated[bool, typer.Option("--trace", envvar="PDIAG_TRACE",
+                                            help="Log every USB transfer and serial exchange (hex) on stderr.")]
+        = False,
+        sim: Annotated[str | None, typer.Option("--sim", envvar="PDIAG_SIM", metavar="SPEC",
+                                                help="Use a virtual bench, e.g. boron,argon:dfu,electron/1.5.2:"
+                                                     "listening (see docs/virtual-bench.md).")] = None,
+        timeout: Annotated[float, typer.Option("--timeout", envvar="PDIAG_TIMEOUT", min=0.1, metavar="SECONDS",
+                                               help="Time limit of one device request.")] = 10.0,
+        probe_timeout: Annotated[float, typer.Option(
+            "--probe-timeout", envvar="PDIAG_PROBE_TIMEOUT", min=0.05, metavar="SECONDS",
+            help="How long listing waits for a device before calling it unresponsive.")] = 2.0,
+        no_color: Annotated[bool, typer.Option("--no-color", envvar="NO_COLOR",
+                                               help="Plain output without colour.")] = False,
+        version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
+                                              help="Print the version and exit.")] = False,
+    ) -> None:
+        state = AppState(json=json, verbose=verbose, trace=trace, sim=sim, timeout_s=timeout,
+                         probe_timeout_s=probe_timeout, color=not no_color)
+        ctx.obj = state
+        ctx.call_on_close(state.close)
+
+    from particle_diag.cli.commands import inventory
+
+    inventory.register(app)
+    for name in ("mode", "troubleshooting", "dfu", "factory", "simulation"):
+        module = _optional_module(name)
+        if module is not None:
+            module.register(app)
+    return app
+
+
+def _optional_module(name: str):  # type: ignore[no-untyped-def]
+    import importlib
+
+    try:
+        return importlib.import_module(f"particle_diag.cli.commands.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"particle_diag.cli.commands.{name}":
+            return None
+        raise

@@ -1,0 +1,43 @@
+"""The two renderers: rich text for people (stdout, errors on stderr) and the JSON envelope for machines.
+
+JSON contract (docs/json.md): one object on stdout, nothing else there:
+``{"schema": "pdiag/1", "command": ..., "ok": bool, "data": {...}, "error": null | {reference, message, hint}}``
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+SCHEMA = "pdiag/1"
+
+
+def envelope(command: str, data: Any, error: dict[str, str] | None = None, ok: bool | None = None) -> dict:
+    return {"schema": SCHEMA, "command": command, "ok": error is None if ok is None else ok,
+            "data": data, "error": error}
+
+
+def print_json(obj: dict) -> None:
+    sys.stdout.write(json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def console(stderr: bool = False):  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def print_error(message: str, hint: str | None, reference: str) -> None:
+    """One line for the problem, one for what to do: no traceback."""
+    err = console(stderr=True)
+    err.print(f"[bold red]error:[/] {_escape(message)} [dim]({reference})[/]")
+    if hint:
+        err.print(f"[yellow]hint:[/] {_escape(hint)}")
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

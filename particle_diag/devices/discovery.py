@@ -1,0 +1,145 @@
+"""Discovery: one record per physical device, merging its USB identity with its serial port.
+
+A device is matched to its CDC port by serial number (= device ID, lower case) and, failing that, by USB
+path (Gen 2 firmware before 0.6.0 reported an STM32 default serial, reference §1.5).  Devices of other
+vendors are never opened: the USB filter works on the cached device descriptor.
+"""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+
+from particle_diag.devices import platforms
+from particle_diag.devices.host import Host
+from particle_diag.devices.platforms import Platform
+from particle_diag.errors import (
+    DeviceTimeoutError,
+    PdiagError,
+    PermissionDeniedError,
+    ProtectedDeviceError,
+    UnsupportedError,
+)
+from particle_diag.transport.serial import PortInfo
+from particle_diag.transport.usb import UsbIdentity
+
+MODES = ("normal", "listening", "dfu", "safe", "protected", "unknown")
+STATUSES = ("normal", "listening", "dfu", "protected", "inaccessible", "unresponsive", "unknown-pid")
+_DEVICE_ID = re.compile(r"[0-9a-fA-F]{24}")
+
+
+@dataclass
+class DeviceRecord:
+    device_id: str | None
+    platform: Platform | None
+    mode: str
+    status: str
+    device_os: str | None = None
+    serial_port: str | None = None
+    usb: UsbIdentity | None = None
+    problem: PdiagError | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        name = self.platform.display if self.platform else "unknown platform"
+        where = self.usb.path if self.usb else self.serial_port
+        return f"{self.device_id or '?'} ({name}, {self.mode}, {where})"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "device_id": self.device_id,
+            "platform": self.platform.name if self.platform else None,
+            "platform_id": self.platform.id if self.platform else None,
+            "mode": self.mode,
+            "status": self.status,
+            "device_os": self.device_os,
+            "serial_port": self.serial_port,
+            "usb": None if self.usb is None else {
+                "vid": f"{self.usb.vid:04x}", "pid": f"{self.usb.pid:04x}", "bus": self.usb.bus,
+                "address": self.usb.address, "path": self.usb.path,
+            },
+            "problem": self.problem.as_dict() if self.problem else None,
+        }
+
+
+def device_id_from_serial(serial: str | None) -> str | None:
+    """The device ID is the USB serial number; tolerate old firmware that wraps it (reference §1.5)."""
+    if not serial:
+        return None
+    text = "".join(ch for ch in serial if ch.isprintable()).strip()
+    if _DEVICE_ID.fullmatch(text):
+        return text.lower()
+    m = _DEVICE_ID.search(text)
+    return m.group(0).lower() if m else None
+
+
+def _match_port(identity: UsbIdentity, device_id: str | None, ports: list[PortInfo]) -> PortInfo | None:
+    for port in ports:
+        if device_id and device_id_from_serial(port.serial_number) == device_id:
+            return port
+    return next((p for p in ports if p.usb_path and p.usb_path == identity.path), None)
+
+
+def _base_record(identity: UsbIdentity, ports: list[PortInfo]) -> DeviceRecord:
+    found = platforms.by_usb_id(identity.vid, identity.pid)
+    device_id = device_id_from_serial(identity.serial)
+    port = _match_port(identity, device_id, ports)
+    if device_id is None and port is not None:
+        device_id = device_id_from_serial(port.serial_number)  # sysfs needs no USB permission
+    if found is None:
+        return DeviceRecord(device_id, None, "unknown", "unknown-pid", usb=identity,
+                            serial_port=port.device if port else None)
+    platform, kind = found
+    mode = "dfu" if kind == "dfu" else "unknown"
+    status = "dfu" if kind == "dfu" else "normal"
+    record = DeviceRecord(device_id, platform, mode, status, usb=identity,
+                          serial_port=port.device if port else None)
+    if isinstance(identity.error, PermissionDeniedError):
+        record.status, record.problem = "inaccessible", identity.error
+    elif identity.error is not None:
+        record.status, record.problem = "unresponsive", identity.error
+    return record
+
+
+def discover(host: Host, *, probe: bool = True) -> list[DeviceRecord]:
+    """Every Particle device attached, probed in parallel (a busy device does not slow the others)."""
+    vids = platforms.particle_vids()
+    identities = host.usb.enumerate(vids)
+    ports = [p for p in host.list_ports() if p.vid in vids]
+    records = [_base_record(i, ports) for i in identities]
+    claimed = {r.serial_port for r in records if r.serial_port}
+    for port in ports:  # a CDC port whose USB side we could not see (no libusb access)
+        if port.device in claimed:
+            continue
+        found = platforms.by_usb_id(port.vid or 0, port.pid or 0)
+        records.append(DeviceRecord(device_id_from_serial(port.serial_number), found[0] if found else None,
+                                    "unknown", "inaccessible" if found else "unknown-pid",
+                                    serial_port=port.device,
+                                    notes=["seen as a serial port only: USB access failed"]))
+    if probe:
+        todo = [r for r in records if r.status == "normal" and r.usb is not None]
+        if todo:
+            from particle_diag.devices.probe import probe_mode
+
+            with ThreadPoolExecutor(max_workers=min(16, len(todo))) as pool:
+                list(pool.map(lambda r: probe_mode(r, host), todo))
+        for r in records:
+            if r.mode == "dfu" and r.usb is not None and r.status == "dfu":
+                from particle_diag.devices.probe import probe_dfu_protection
+
+                probe_dfu_protection(r, host)
+    records.sort(key=lambda r: (r.usb.path if r.usb else "~", r.serial_port or ""))
+    return records
+
+
+def refresh(record: DeviceRecord, host: Host) -> DeviceRecord | None:
+    """The same physical device as it is now (after a reset it may have another address or PID)."""
+    for r in discover(host):
+        if record.device_id and r.device_id == record.device_id:
+            return r
+    if record.usb is not None:
+        return next((r for r in discover(host) if r.usb and r.usb.path == record.usb.path), None)
+    return None
+

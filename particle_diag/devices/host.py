@@ -1,0 +1,28 @@
+"""What pdiag reaches devices through: the USB bus, the serial port lister, the clock, the trace sink.
+
+The CLI builds one for the real computer or for a virtual bench; the layers below never know which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from particle_diag.clock import SYSTEM_CLOCK, Clock
+from particle_diag.transport.serial import PortLister, system_ports
+from particle_diag.transport.usb import UsbBus
+
+Trace = Callable[[str], None]
+
+DEFAULT_PROBE_TIMEOUT_S = 2.0  # how long `list` waits for one device before calling it unresponsive
+
+
+@dataclass
+class Host:
+    usb: UsbBus = field(default_factory=UsbBus)
+    list_ports: PortLister = system_ports
+    clock: Clock = SYSTEM_CLOCK
+    trace: Trace | None = None
+    probe_timeout_s: float = DEFAULT_PROBE_TIMEOUT_S
+    request_timeout_s: float = 10.0
+    simulated: bool = False

@@ -1,0 +1,110 @@
+"""Learning a discovered device's mode: control requests first, the serial console for old firmware."""
+
+from __future__ import annotations
+
+from particle_diag.devices.discovery import DeviceRecord
+from particle_diag.devices.host import Host
+from particle_diag.devices.session import control_session, open_usb
+from particle_diag.errors import (
+    DeviceTimeoutError,
+    PdiagError,
+    TransferStallError,
+)
+from particle_diag.protocol import listening, messages
+from particle_diag.protocol.control import NOT_SUPPORTED_RESULT, PROTECTED_RESULT, ControlClient
+from particle_diag.transport.serial import SerialConsole
+
+GET_DEVICE_MODE = 72
+GET_MODULE_INFO = 90
+SYSTEM_VERSION_RAW = 30
+SERIAL_PROBE_TIMEOUT_S = 1.0
+
+
+def probe_mode(record: DeviceRecord, host: Host) -> None:
+    """Fill in mode, status and Device OS of a device seen with its normal (serial) PID."""
+    try:
+        with control_session(record, host, request_timeout_s=host.probe_timeout_s) as client:
+            record.device_os = _raw_version(client)
+            _probe_with_requests(record, client, host)
+    except DeviceTimeoutError as exc:
+        record.mode, record.status, record.problem = "unknown", "unresponsive", exc
+    except PdiagError as exc:
+        record.mode = "unknown"
+        record.status = "inaccessible" if exc.exit_code == 5 else "unresponsive"
+        record.problem = exc
+
+
+def _raw_version(client: ControlClient) -> str | None:
+    """Raw 'P' 30 is answered in the USB interrupt, even while the application is busy (reference §2.2)."""
+    try:
+        text = client.raw_in(SYSTEM_VERSION_RAW).decode("ascii", errors="replace").strip()
+    except PdiagError:
+        return None  # firmware before 0.6.0
+    return text or None
+
+
+def _probe_with_requests(record: DeviceRecord, client: ControlClient, host: Host) -> None:
+    try:
+        reply = client.request(GET_DEVICE_MODE)
+    except TransferStallError:
+        reply = None  # no control-request service at all (old firmware)
+    if reply is not None and reply.result == PROTECTED_RESULT:
+        record.mode = record.status = "protected"
+        return
+    if reply is None or reply.result == NOT_SUPPORTED_RESULT:
+        _probe_with_console(record, host)
+        return
+    if reply.result != 0:
+        record.mode, record.status = "unknown", "unresponsive"
+        return
+    mode = messages.decode_reply(GET_DEVICE_MODE, reply.data).mode
+    record.mode = record.status = mode
+    if mode == "normal" and _user_firmware_failed(client):
+        # Safe mode has no flag over USB; a user part failing its checks is why a device sits in it
+        # (reference §2.5, §5).
+        record.mode = "safe"
+        record.notes.append("user firmware fails its module checks: the device runs in safe mode")
+
+
+def _user_firmware_failed(client: ControlClient) -> bool:
+    reply = client.request(GET_MODULE_INFO)
+    if reply.result != 0:
+        return False
+    modules = messages.decode_reply(GET_MODULE_INFO, reply.data).modules
+    return any(m.type == "user_part" and m.failed_checks for m in modules)
+
+
+def _probe_with_console(record: DeviceRecord, host: Host) -> None:
+    """Firmware without control requests: only listening mode answers on the CDC port."""
+    record.mode = record.status = "normal"
+    if record.serial_port is None:
+        record.mode = "unknown"
+        record.notes.append("firmware predates USB control requests and no serial port was found")
+        return
+    try:
+        with SerialConsole(record.serial_port, clock=host.clock, trace=host.trace) as console:
+            text = console.command("v", lambda t: listening.is_complete("v", t), SERIAL_PROBE_TIMEOUT_S)
+    except DeviceTimeoutError:
+        return  # application firmware: no console
+    version = listening.parse_version(text)
+    record.mode = record.status = "listening"
+    if version:
+        record.device_os = version
+
+
+def probe_dfu_protection(record: DeviceRecord, host: Host) -> None:
+    """In DFU, string 0xFA says sm=p on protected 6.x bootloaders; older ones show all-'b' layouts."""
+    from particle_diag.protocol.memory_layout import parse_layout
+
+    try:
+        with open_usb(record, host) as dev:
+            state = dev.string(0xFA)
+            layouts = dev.interface_strings()
+    except PdiagError as exc:
+        record.problem = exc
+        return
+    protected = state == "sm=p" if state else bool(layouts) and all(
+        parse_layout(s).protected for s in layouts if s)
+    if protected:
+        record.status = "protected"
+        record.notes.append("Device Protection is on: DFU reads and writes are refused")

@@ -1,0 +1,193 @@
+"""Device side of Particle's USB control-request service (reference §2.2-§2.3).
+
+Models Device OS ``usb_control_request_channel``: INIT/CHECK/SEND/RECV/RESET on bRequest 1..5 and the raw
+'P' (0x50) requests answered synchronously.  The firmware behind it is a ``RequestHandler``.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from particle_diag.clock import Clock
+from particle_diag.sim.usbdev import NoReply, SetupPacket, Stall
+
+# Service reply status codes (reference §2.3).
+OK, ERROR, PENDING, BUSY, NO_MEMORY, NOT_FOUND = range(6)
+INIT, CHECK, SEND, RECV, RESET = 1, 2, 3, 4, 5
+RAW_REQUEST = 0x50  # 'P'
+MAX_ACTIVE = 4  # USB_REQUEST_MAX_ACTIVE_COUNT
+POOLED_PAYLOAD = 64  # payloads up to this size get a pooled buffer at INIT time
+SERVICE_REPLY_MIN_LENGTH = 64  # the device refuses shorter IN buffers
+
+FLAG_STATUS, FLAG_ID, FLAG_SIZE, FLAG_RESULT = 0x01, 0x02, 0x04, 0x08
+
+# (result, reply payload)
+RequestHandler = Callable[[int, bytes], tuple[int, bytes]]
+
+
+def service_reply(status: int, request_id: int | None = None, size: int | None = None,
+                  result: int | None = None) -> bytes:
+    flags = FLAG_STATUS
+    tail = b""
+    if request_id is not None:
+        flags |= FLAG_ID
+        tail += struct.pack("<H", request_id)
+    if size is not None:
+        flags |= FLAG_SIZE
+        tail += struct.pack("<I", size)
+    if result is not None:
+        flags |= FLAG_RESULT
+        tail += struct.pack("<i", result)
+    return struct.pack("<IH", flags, status) + tail
+
+
+@dataclass
+class _Request:
+    type_id: int
+    size: int
+    payload: bytearray = field(default_factory=bytearray)
+    alloc_pending: bool = False
+    queued_at: float | None = None
+    result: int | None = None
+    reply: bytes = b""
+    sent: int = 0
+
+
+@dataclass
+class ServiceBehaviour:
+    """Fault and timing switches of the firmware behind the service."""
+
+    processing_s: float = 0.0  # how long the system thread takes to run a handler
+    alloc_s: float = 0.0  # how long an asynchronous (>64 byte) buffer allocation takes
+    busy: bool = False  # the application blocks the system thread: handlers never complete
+    mute_after_init: bool = False  # the device stops answering in the middle of a request
+    raw_requests: bool = True  # raw 'P' requests exist (Device OS >= 0.6.0)
+    service_requests: bool = True  # the control-request service exists (Gen 3 >= 0.9.0, Gen 2 >= 1.5.0)
+
+
+class ControlService:
+    def __init__(self, handler: RequestHandler, clock: Clock, behaviour: ServiceBehaviour,
+                 raw: Callable[[int], bytes | None], raw_out: Callable[[int], None]) -> None:
+        self._handler = handler
+        self._clock = clock
+        self.behaviour = behaviour
+        self._raw = raw
+        self._raw_out = raw_out
+        self._requests: dict[int, _Request] = {}
+        self._next_id = 1
+        self.log: list[tuple[str, int, int]] = []  # (service, request id or type, status)
+
+    # -- entry points from the device's endpoint 0 ---------------------------------------------------------
+    def handle_in(self, setup: SetupPacket) -> bytes:
+        if setup.request == RAW_REQUEST:
+            return self._raw_in(setup)
+        if not self.behaviour.service_requests or setup.request not in (INIT, CHECK, RECV, RESET):
+            raise Stall()
+        if setup.request == RECV:
+            return self._recv(setup.index, setup.length)
+        if setup.length < SERVICE_REPLY_MIN_LENGTH:
+            raise Stall()
+        if setup.request == INIT:
+            return self._init(setup.index, setup.value)
+        if self.behaviour.mute_after_init:
+            raise NoReply()
+        if setup.request == CHECK:
+            return self._check(setup.index)
+        return self._reset(setup.index)
+
+    def handle_out(self, setup: SetupPacket, data: bytes) -> None:
+        if setup.request == RAW_REQUEST:
+            self._raw_out(setup.index)
+            return
+        if not self.behaviour.service_requests or setup.request != SEND:
+            raise Stall()
+        if self.behaviour.mute_after_init:
+            raise NoReply()
+        req = self._requests.get(setup.index)
+        if req is None or req.alloc_pending or len(req.payload) + len(data) > req.size:
+            raise Stall()
+        req.payload += data
+        if len(req.payload) == req.size:
+            self._queue(req)
+
+    def cancel_all(self) -> None:
+        """A USB bus reset or a device reset drops every request (ABORTED)."""
+        self._requests.clear()
+
+    @property
+    def active(self) -> int:
+        return len(self._requests)
+
+    # -- services ---------------------------------------------------------------------------------------
+    def _raw_in(self, setup: SetupPacket) -> bytes:
+        if not self.behaviour.raw_requests:
+            raise Stall()
+        answer = self._raw(setup.index)
+        if answer is None:
+            raise Stall()
+        return answer[: setup.length]
+
+    def _init(self, type_id: int, size: int) -> bytes:
+        if len(self._requests) >= MAX_ACTIVE:
+            self.log.append(("INIT", type_id, BUSY))
+            return service_reply(BUSY)
+        request_id = self._next_id
+        self._next_id = self._next_id % 0xFFFF + 1  # 16-bit counter, 0 is invalid
+        req = _Request(type_id=type_id, size=size)
+        self._requests[request_id] = req
+        if size == 0:
+            self._queue(req)
+            status = OK
+        elif size <= POOLED_PAYLOAD:
+            status = OK
+        else:
+            req.alloc_pending = True
+            req.queued_at = self._clock.monotonic()
+            status = PENDING
+        self.log.append(("INIT", type_id, status))
+        return service_reply(status, request_id)
+
+    def _queue(self, req: _Request) -> None:
+        req.alloc_pending = False
+        req.queued_at = self._clock.monotonic()
+        req.result = None
+
+    def _check(self, request_id: int) -> bytes:
+        req = self._requests.get(request_id)
+        if req is None:
+            return service_reply(NOT_FOUND)
+        now = self._clock.monotonic()
+        if req.alloc_pending:
+            if now - (req.queued_at or now) < self.behaviour.alloc_s:
+                return service_reply(PENDING)
+            req.alloc_pending = False
+            return service_reply(OK)  # ready for SEND
+        if len(req.payload) < req.size:
+            return service_reply(OK)  # still waiting for the payload
+        if req.result is None:
+            if self.behaviour.busy or now - (req.queued_at or now) < self.behaviour.processing_s:
+                return service_reply(PENDING)
+            req.result, req.reply = self._handler(req.type_id, bytes(req.payload))
+        if not req.reply:
+            del self._requests[request_id]
+            return service_reply(OK, result=req.result)
+        return service_reply(OK, size=len(req.reply), result=req.result)
+
+    def _recv(self, request_id: int, length: int) -> bytes:
+        req = self._requests.get(request_id)
+        if req is None or req.result is None or length == 0 or req.sent + length > len(req.reply):
+            raise Stall()
+        chunk = req.reply[req.sent : req.sent + length]
+        req.sent += length
+        if req.sent == len(req.reply):
+            del self._requests[request_id]
+        return chunk
+
+    def _reset(self, request_id: int) -> bytes:
+        if request_id == 0:
+            self._requests.clear()
+        else:
+            self._requests.pop(request_id, None)
+        return service_reply(OK)

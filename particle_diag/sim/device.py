@@ -1,0 +1,331 @@
+"""One virtual Particle device: the single device logic behind every attachment.
+
+It answers endpoint 0 (standard descriptors, Particle's control-request service in normal mode, DFU/DfuSe
+in DFU mode), runs the listening-mode console on its CDC port, and leaves and re-joins the bus with the
+other PID when its mode changes, as a real device does.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from particle_diag import semver
+from particle_diag.clock import Clock
+from particle_diag.devices import capabilities
+from particle_diag.devices.platforms import Platform
+from particle_diag.sim import descriptors as desc
+from particle_diag.sim.control_service import ControlService, ServiceBehaviour
+from particle_diag.sim.spec import DeviceSpec
+from particle_diag.sim.usbdev import NoReply, SetupPacket, Stall, Unplugged
+
+GET_DESCRIPTOR = 6
+RESULT_OK = 0
+NOT_SUPPORTED = -120
+NOT_ALLOWED = -130
+PROTECTED = -1801
+# Over USB a protected device accepts only these (reference §2.7): APP_CUSTOM, DEVICE_ID, protection state.
+ALLOWED_WHEN_PROTECTED = frozenset({10, 20, 76, 77})
+UNKNOWN_PID_OFFSET = 0x0F00  # an unknown-pid device uses serial_pid + this (still under Particle's VID)
+
+
+@dataclass
+class Behaviour:
+    """Fault switches and timings of one virtual device (sim spec flags, tests, the timing model)."""
+
+    no_access: bool = False
+    listening_disabled: bool = False
+    garbled_console: bool = False
+    reset_delay_s: float = 0.0  # from a reset request to leaving the bus (Device OS waits ~1 s)
+    enumerate_delay_s: float = 0.0  # from leaving the bus to re-appearing
+    service: ServiceBehaviour = field(default_factory=ServiceBehaviour)
+
+
+@dataclass
+class FirmwareState:
+    device_os: str
+    cloud: str = "connected"  # disconnected | connecting | connected | disconnecting
+    protected: bool = False
+    failed_dependency: bool = False
+    claimed: bool = True
+    iccid: str | None = None
+    imei: str | None = None
+    mac: str | None = None
+    serial_number: str | None = None
+    secret: str | None = None
+
+
+class VirtualDevice:
+    def __init__(self, spec: DeviceSpec, clock: Clock, port_number: int,
+                 scheduler: Callable[[float, Callable[[], None]], None]) -> None:
+        self.platform: Platform = spec.platform
+        self.device_id = spec.device_id
+        self.mode = spec.mode
+        self.clock = clock
+        self._schedule = scheduler
+        self.lock = threading.RLock()
+        self.bus = 1
+        self.port_numbers = (port_number,)
+        self.address = 0
+        self.allocate_address: Callable[[], int] = lambda: self.address + 1  # the bench hands out addresses
+        self.enumeration = 0
+        self.attached = False
+        self.unknown_pid = spec.has("unknownpid")
+        self.behaviour = Behaviour(
+            no_access=spec.has("noaccess"),
+            listening_disabled=spec.has("nolisten"),
+            garbled_console=spec.has("garbled"),
+        )
+        gen = self.platform.generation
+        self.behaviour.service.busy = spec.has("busy")
+        self.behaviour.service.mute_after_init = spec.has("mute")
+        self.behaviour.service.raw_requests = capabilities.has_raw_requests(spec.device_os)
+        self.behaviour.service.service_requests = capabilities.has_control_service(gen, spec.device_os)
+        self.firmware = FirmwareState(
+            device_os=spec.device_os,
+            cloud="disconnected" if spec.has("offline") or spec.mode == "listening" else "connected",
+            protected=spec.has("protected"),
+            failed_dependency=spec.has("faildep") or spec.mode == "safe",
+            **_identity(spec),
+        )
+        self.service = ControlService(self._run_request, clock, self.behaviour.service, self._raw_in, self._raw_out)
+        self.alt = 0
+        self.descriptors = self._build_descriptors()
+        self.port = None  # PtyPort while the CDC port exists
+        self._console = None  # the listening-mode console (sim.firmware builds it on first use)
+        self._dfu = None  # the DFU target (sim.firmware builds it on first use in DFU mode)
+        self.listeners: list[Callable[[str, VirtualDevice], None]] = []
+        self.request_log: list[int] = []
+
+    # -- identity on the bus ------------------------------------------------------------------------------
+    @property
+    def usb_path(self) -> str:
+        return f"{self.bus}-" + ".".join(str(p) for p in self.port_numbers)
+
+    @property
+    def pid(self) -> int:
+        if self.mode == "dfu":
+            assert self.platform.dfu_pid is not None
+            return self.platform.dfu_pid
+        return self.platform.serial_pid + (UNKNOWN_PID_OFFSET if self.unknown_pid else 0)
+
+    @property
+    def has_serial_port(self) -> bool:
+        return self.mode != "dfu"
+
+    def _build_descriptors(self) -> desc.DescriptorSet:
+        p = self.platform
+        if self.mode == "dfu":
+            protection = None
+            if semver.at_least(self.firmware.device_os, "6.1.2"):
+                protection = "sm=p" if self.firmware.protected else "sm=o"
+            alts = p.dfu_alts
+            if self.firmware.protected:
+                alts = tuple(_erase_only(s) for s in alts)
+            return desc.dfu_mode(p.vid, self.pid, p.dfu_product, self.device_id, alts, protection)
+        return desc.serial_mode(p.vid, self.pid, p.default_product, self.device_id)
+
+    # -- endpoint 0 -----------------------------------------------------------------------------------------
+    def handle_in(self, setup: SetupPacket) -> bytes:
+        with self.lock:
+            if not self.attached:
+                raise Unplugged()
+            if setup.kind == 0:
+                return self._standard_in(setup)
+            if setup.kind == 2 and self.mode != "dfu":
+                return self.service.handle_in(setup)
+            if setup.kind == 1 and self.mode == "dfu":
+                return self.dfu.handle_in(setup)
+            raise Stall()
+
+    def handle_out(self, setup: SetupPacket, data: bytes) -> None:
+        with self.lock:
+            if not self.attached:
+                raise Unplugged()
+            if setup.kind == 2 and self.mode != "dfu":
+                self.service.handle_out(setup, data)
+                return
+            if setup.kind == 1 and self.mode == "dfu":
+                self.dfu.handle_out(setup, data)
+                return
+            if setup.kind == 0:
+                return  # SET_INTERFACE and friends: accepted
+            raise Stall()
+
+    def select_alt(self, alt: int) -> None:
+        with self.lock:
+            if self.mode != "dfu" or alt >= len(self.platform.dfu_alts):
+                raise Stall()
+            self.alt = alt
+            self.dfu.select_alt(alt)
+
+    def _standard_in(self, setup: SetupPacket) -> bytes:
+        if setup.request != GET_DESCRIPTOR:
+            raise Stall()
+        kind, index = setup.value >> 8, setup.value & 0xFF
+        if kind == 1:
+            return self.descriptors.device[: setup.length]
+        if kind == 2:
+            return self.descriptors.configuration[: setup.length]
+        if kind == 3:
+            if index == 0:
+                return desc.LANGID_DESCRIPTOR[: setup.length]
+            text = self.descriptors.strings.get(index)
+            if text is None:
+                raise Stall()
+            return desc.string_descriptor(text)[: setup.length]
+        raise Stall()
+
+    # -- raw 'P' requests (answered in the USB interrupt: work even when the application is busy) -----------
+    def _raw_in(self, index: int) -> bytes | None:
+        if index == 20:
+            return self.device_id.upper().encode()  # bytes2hexbuf: upper case (reference §2.2)
+        if index == 30:
+            return self.firmware.device_os.encode()
+        return None
+
+    def _raw_out(self, index: int) -> None:
+        if index == 40:
+            self.reset_into(self._mode_after_reset())
+        elif index == 302:
+            self.firmware.cloud = "disconnected"
+        else:
+            raise Stall()
+
+    # -- the firmware's request handlers ---------------------------------------------------------------------
+    def _run_request(self, type_id: int, payload: bytes) -> tuple[int, bytes]:
+        from particle_diag.sim import firmware
+
+        self.request_log.append(type_id)
+        if self.firmware.protected and type_id not in ALLOWED_WHEN_PROTECTED:
+            return PROTECTED, b""
+        if not capabilities.supports_request(self.platform.generation, self.firmware.device_os, type_id):
+            return NOT_SUPPORTED, b""
+        return firmware.handle(self, type_id, payload)
+
+    # -- mode changes -------------------------------------------------------------------------------------
+    def _mode_after_reset(self) -> str:
+        return "safe" if self.firmware.failed_dependency else "normal"
+
+    def reset_into(self, mode: str, delay_s: float | None = None) -> None:
+        """Leave the bus after the firmware's reset delay and come back in ``mode`` (with its PID)."""
+        delay = self.behaviour.reset_delay_s if delay_s is None else delay_s
+        self._schedule(delay, lambda: self._reenumerate(mode))
+
+    def enter_listening(self) -> int:
+        if self.behaviour.listening_disabled:
+            return NOT_ALLOWED
+        with self.lock:
+            self.mode = "listening"
+            self.firmware.cloud = "disconnected"
+        self._notify("mode")
+        return RESULT_OK
+
+    def exit_listening(self) -> None:
+        with self.lock:
+            if self.mode == "listening":
+                self.mode = self._mode_after_reset()
+                self.firmware.cloud = "connected"
+        self._notify("mode")
+
+    def _reenumerate(self, mode: str) -> None:
+        self.detach()
+        self._schedule(self.behaviour.enumerate_delay_s, lambda: self.attach(mode))
+
+    def attach(self, mode: str | None = None) -> None:
+        from particle_diag.sim.pty_port import PtyPort
+
+        with self.lock:
+            if mode is not None:
+                self.mode = mode
+            self.enumeration += 1
+            self.address = self.allocate_address()
+            self.alt = 0
+            self.service.cancel_all()
+            self.descriptors = self._build_descriptors()
+            self._dfu = None
+            self._console = None
+            if self.has_serial_port:
+                self.port = PtyPort(self._console_input, self._port_closed)
+            self.attached = True
+        self._notify("add")
+
+    def detach(self) -> None:
+        with self.lock:
+            if not self.attached:
+                return
+            self.attached = False
+            self.service.cancel_all()
+            port, self.port = self.port, None
+        if port is not None:
+            port.close()
+        self._notify("remove")
+
+    def _notify(self, event: str) -> None:
+        for listener in list(self.listeners):
+            listener(event, self)
+
+    # -- CDC port ---------------------------------------------------------------------------------------------
+    def _console_input(self, data: bytes) -> bytes:
+        with self.lock:
+            if self.mode != "listening":
+                return b""  # application firmware ignores what the host types
+            return self.console.feed(data)
+
+    def _port_closed(self, baud: int) -> None:
+        """Device OS acts on the line coding the host left (reference §3.2)."""
+        version = self.firmware.device_os
+        if baud == capabilities.magic_baud("dfu"):
+            self.reset_into("dfu")
+        elif baud == capabilities.magic_baud("listening") and capabilities.listening_baud_supported(version):
+            if self.mode != "listening":
+                self.enter_listening()
+
+    @property
+    def console(self):  # type: ignore[no-untyped-def]
+        from particle_diag.sim.firmware import console_for
+
+        return console_for(self)
+
+    @property
+    def dfu(self):  # type: ignore[no-untyped-def]
+        from particle_diag.sim.firmware import dfu_target_for
+
+        return dfu_target_for(self)
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "device_id": self.device_id, "platform": self.platform.name, "mode": self.mode,
+            "device_os": self.firmware.device_os, "usb_path": self.usb_path, "attached": self.attached,
+            "serial_port": self.port.path if self.port else None,
+        }
+
+
+def _erase_only(layout: str) -> str:
+    """Protected devices report every segment as erase-only 'b' (reference §1.2)."""
+    head, _, rest = layout.rpartition("/")
+    return head + "/" + ",".join(seg[:-1] + "b" for seg in rest.split(","))
+
+
+def _identity(spec: DeviceSpec) -> dict[str, str | None]:
+    """Deterministic identifiers derived from the device ID, so every run shows the same bench."""
+    digits = "".join(str(int(c, 16) % 10) for c in spec.device_id)
+    p = spec.platform
+    out: dict[str, str | None] = {"secret": "SIMSECRET" + spec.device_id[-6:].upper()}
+    if p.has("cellular"):
+        out["iccid"] = "89014103" + digits[:11]
+        out["imei"] = "35" + digits[-13:]
+    if p.has("wifi"):
+        out["mac"] = ":".join(["e0", "4f", "43"] + [spec.device_id[i : i + 2] for i in (18, 20, 22)])
+    if p.generation >= 3:
+        out["serial_number"] = (p.name[:4].upper() + "AB" + digits[:9])[:15]
+    return out
+
+
+def dumps_diagnostics(values: dict[str, object]) -> bytes:
+    return json.dumps(values, separators=(",", ":")).encode()
+
+
+__all__ = ["Behaviour", "NoReply", "VirtualDevice"]

@@ -1,0 +1,161 @@
+"""A virtual device's USB CDC port as a real pseudo-terminal that pyserial opens.
+
+The device side owns the pty master only (holding a slave fd would hide the client's close).  It learns
+about the host through:
+- inotify IN_OPEN / IN_CLOSE on /dev/pts/N: race-free, even for a client that opens and closes at once;
+- TCGETS2 on the master for the baud rate: 14400 and 28800 are not POSIX Bxxx speeds, so pyserial sets them
+  through BOTHER and ``termios.tcgetattr`` only reports BOTHER; termios survive the client's close.
+(Recipe and pitfalls: shared/reference/hardware-free-testing.md §1.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import os
+import select
+import struct
+import threading
+import tty
+from collections.abc import Callable
+
+TCGETS2 = 0x802C542A  # asm-generic ioctls.h, struct termios2 (44 bytes)
+TCSETS2 = 0x402C542B
+_TERMIOS2 = "<IIII" + "B" * 19 + "xII"  # iflag oflag cflag lflag line cc[19] (pad) ispeed ospeed
+CBAUD, BOTHER = 0o010017, 0o010000
+IN_OPEN, IN_CLOSE_WRITE, IN_CLOSE_NOWRITE = 0x20, 0x08, 0x10
+_EVENT = struct.Struct("iIII")
+
+DataHandler = Callable[[bytes], bytes]
+CloseHandler = Callable[[int], None]
+
+_libc: ctypes.CDLL | None = None
+
+
+def _inotify() -> ctypes.CDLL:
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+    return _libc
+
+
+def baud_of(fd: int) -> int:
+    """The input speed the client set, read with TCGETS2 (works on a pty master)."""
+    buf = bytearray(struct.calcsize(_TERMIOS2))
+    fcntl.ioctl(fd, TCGETS2, buf)
+    fields = struct.unpack(_TERMIOS2, buf)
+    return int(fields[-2])
+
+
+def set_baud(fd: int, speed: int) -> None:
+    buf = bytearray(struct.calcsize(_TERMIOS2))
+    fcntl.ioctl(fd, TCGETS2, buf)
+    fields = list(struct.unpack(_TERMIOS2, buf))
+    fields[2] = (fields[2] & ~CBAUD) | BOTHER
+    fields[-2] = fields[-1] = speed
+    fcntl.ioctl(fd, TCSETS2, struct.pack(_TERMIOS2, *fields))
+
+
+class PtyPort:
+    """One CDC port. ``on_data`` answers what the host writes; ``on_close`` gets the baud at each close."""
+
+    def __init__(self, on_data: DataHandler, on_close: CloseHandler) -> None:
+        self._on_data = on_data
+        self._on_close = on_close
+        self.master, slave = os.openpty()
+        tty.setraw(slave)
+        self.path = os.ttyname(slave)
+        os.close(slave)
+        set_baud(self.master, 9600)
+        os.set_blocking(self.master, False)
+        libc = _inotify()
+        self._inotify_fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        if self._inotify_fd < 0:
+            raise OSError(ctypes.get_errno(), "inotify_init1 failed")
+        libc.inotify_add_watch(self._inotify_fd, self.path.encode(), IN_OPEN | IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)
+        self._wake_r, self._wake_w = os.pipe()
+        self._opens = 0
+        self._lock = threading.Lock()
+        self._closed = False
+        self.opened_bauds: list[int] = []
+        self._thread = threading.Thread(target=self._run, name=f"pty {self.path}", daemon=True)
+        self._thread.start()
+
+    def write(self, data: bytes) -> None:
+        """Unsolicited output from the device (only delivered while a client has the port open)."""
+        with self._lock:
+            if self._opens > 0 and not self._closed:
+                with contextlib.suppress(OSError):
+                    os.write(self.master, data)
+
+    def close(self) -> None:
+        """The device leaves the bus: the port disappears."""
+        if self._closed:
+            return
+        self._closed = True
+        os.write(self._wake_w, b"x")
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout=2)
+        for fd in (self.master, self._inotify_fd, self._wake_r, self._wake_w):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    # -- the device's side of the port ---------------------------------------------------------------------
+    def _run(self) -> None:
+        poller = select.poll()
+        poller.register(self._inotify_fd, select.POLLIN)
+        poller.register(self._wake_r, select.POLLIN)
+        master_registered = False
+        while not self._closed:
+            for fd, _ in poller.poll(1000):
+                if self._closed:
+                    return
+                if fd == self._inotify_fd:
+                    closed_now = self._read_events()
+                    want_master = self._opens > 0
+                    if want_master and not master_registered:
+                        poller.register(self.master, select.POLLIN)
+                        master_registered = True
+                    elif not want_master and master_registered:
+                        poller.unregister(self.master)
+                        master_registered = False
+                    for baud in closed_now:
+                        self._on_close(baud)
+                elif fd == self.master:
+                    self._pump()
+
+    def _read_events(self) -> list[int]:
+        closes: list[int] = []
+        try:
+            raw = os.read(self._inotify_fd, 4096)
+        except BlockingIOError:
+            return closes
+        offset = 0
+        while offset < len(raw):
+            _wd, mask, _cookie, name_len = _EVENT.unpack_from(raw, offset)
+            offset += _EVENT.size + name_len
+            if mask & IN_OPEN:
+                with self._lock:
+                    self._opens += 1
+            if mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE):
+                with self._lock:
+                    self._opens = max(0, self._opens - 1)
+                    last = self._opens == 0
+                if last:
+                    self._pump()  # deliver bytes written just before the close
+                    closes.append(baud_of(self.master))
+            elif mask & IN_OPEN:
+                self.opened_bauds.append(baud_of(self.master))
+        return closes
+
+    def _pump(self) -> None:
+        try:
+            data = os.read(self.master, 4096)
+        except (BlockingIOError, OSError):
+            return
+        if not data:
+            return
+        reply = self._on_data(data)
+        if reply:
+            self.write(reply)

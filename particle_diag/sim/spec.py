@@ -1,0 +1,98 @@
+"""The virtual bench specification: ``platform[/deviceos][@deviceid][:mode][+flag...]``, comma-separated.
+
+Examples: ``boron``, ``argon:dfu``, ``electron/1.5.2:listening``, ``boron@e00fce68aaaabbbbccccdddd``,
+``p2+protected``, ``argon+busy`` (firmware blocks the system thread), ``boron+noaccess`` (no USB permission).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from particle_diag.devices.platforms import Platform, by_name
+from particle_diag.errors import UsageError
+
+MODES = ("normal", "listening", "safe", "dfu")
+
+# What each flag does to the virtual device (docs/virtual-bench.md lists them for users).
+FLAGS = {
+    "protected": "Device Protection on: only the device ID is readable over USB (Device OS 6.x)",
+    "busy": "the application blocks the system thread: control requests never complete",
+    "mute": "the device stops answering in the middle of a control request",
+    "noaccess": "this user may not open the USB device (no udev rule)",
+    "nolisten": "firmware disabled listening mode (FEATURE_DISABLE_LISTENING_MODE)",
+    "garbled": "the listening-mode console sends corrupted replies",
+    "offline": "the cloud connection is down (breathing green)",
+    "faildep": "the user firmware needs a newer Device OS: its dependency check fails (safe mode)",
+    "unknownpid": "a Particle vendor ID with a product ID pdiag does not know",
+}
+
+# Device OS a virtual device runs when the spec does not say (the newest each platform supports).
+DEFAULT_DEVICE_OS = {1: "1.4.4", 2: "3.3.1", 3: "6.2.1", 4: "6.2.1", -1: "1.0.0"}
+# Xenon (mesh-only) lost support when mesh was removed in Device OS 2.0.0.
+NEWEST_SUPPORTED = {"xenon": "1.5.2"}
+ID_PREFIX = {1: "53ff", 2: "3c00", 3: "e00fce68", 4: "0a10aced", -1: "0a10aced"}
+
+_ITEM = re.compile(
+    r"^(?P<platform>[a-z0-9][a-z0-9 _-]*?)"
+    r"(?:/(?P<os>\d+\.\d+\.\d+(?:-[a-z]+\.\d+)?))?"
+    r"(?:@(?P<id>[0-9a-fA-F]{24}))?"
+    r"(?::(?P<mode>[a-z]+))?"
+    r"(?P<flags>(?:\+[a-z]+)*)$"
+)
+
+
+@dataclass(frozen=True)
+class DeviceSpec:
+    platform: Platform
+    device_os: str
+    device_id: str
+    mode: str
+    flags: frozenset[str] = field(default_factory=frozenset)
+
+    def has(self, flag: str) -> bool:
+        return flag in self.flags
+
+
+def deterministic_id(platform: Platform, ordinal: int) -> str:
+    prefix = ID_PREFIX[platform.generation]
+    digest = hashlib.sha256(f"pdiag-sim:{platform.name}:{ordinal}".encode()).hexdigest()
+    return (prefix + digest)[:24]
+
+
+def parse_spec(spec: str) -> list[DeviceSpec]:
+    items = [part.strip() for part in spec.split(",") if part.strip()]
+    if not items:
+        raise UsageError("the virtual bench specification is empty",
+                         "Give a comma-separated list such as --sim boron,argon:dfu,electron/1.5.2:listening.",
+                         reference="usage.sim-spec")
+    devices: list[DeviceSpec] = []
+    seen_ids: set[str] = set()
+    per_platform: dict[str, int] = {}
+    for item in items:
+        m = _ITEM.match(item.lower())
+        if not m:
+            raise UsageError(f"cannot read virtual device '{item}'",
+                             "Write each device as platform[/deviceos][@deviceid][:mode][+flag], "
+                             "e.g. electron/1.5.2:listening.", reference="usage.sim-spec")
+        platform = by_name(m["platform"])
+        mode = m["mode"] or "normal"
+        if mode not in MODES:
+            raise UsageError(f"unknown mode '{mode}' in '{item}'", f"Modes: {', '.join(MODES)}.",
+                             reference="usage.sim-spec")
+        flags = frozenset(f for f in (m["flags"] or "").split("+") if f)
+        unknown = flags - FLAGS.keys()
+        if unknown:
+            raise UsageError(f"unknown flag '+{sorted(unknown)[0]}' in '{item}'",
+                             f"Flags: {', '.join('+' + f for f in FLAGS)}.", reference="usage.sim-spec")
+        ordinal = per_platform.get(platform.name, 0)
+        per_platform[platform.name] = ordinal + 1
+        device_id = (m["id"] or deterministic_id(platform, ordinal)).lower()
+        if device_id in seen_ids:
+            raise UsageError(f"device ID {device_id} appears twice in the virtual bench",
+                             "Give each virtual device its own @deviceid.", reference="usage.sim-spec")
+        seen_ids.add(device_id)
+        version = m["os"] or NEWEST_SUPPORTED.get(platform.name) or DEFAULT_DEVICE_OS[platform.generation]
+        devices.append(DeviceSpec(platform, version, device_id, mode, flags))
+    return devices

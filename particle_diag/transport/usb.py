@@ -1,0 +1,216 @@
+"""USB through pyusb: enumeration of Particle devices and control transfers on endpoint 0.
+
+The only module (with ``transport.serial``) that imports a device I/O library.  libusb comes from the
+system, or from the ``libusb-package`` wheel where the system has none.  A pyusb backend can be injected
+(the virtual bench does), so the same code paths run with or without hardware.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import usb.core
+import usb.util
+
+from particle_diag.errors import (
+    DeviceGoneError,
+    DeviceTimeoutError,
+    EnvironmentMissingError,
+    PdiagError,
+    PermissionDeniedError,
+    ProtocolError,
+    TransferStallError,
+)
+
+Trace = Callable[[str], None]
+DEFAULT_TRANSFER_TIMEOUT_MS = 5000  # particle-usb's per-transfer timeout (reference §2.1)
+
+_backend_cache: list[Any] = []
+
+
+def default_backend() -> Any:
+    """The system's libusb 1.0, else the copy bundled by libusb-package."""
+    if _backend_cache:
+        return _backend_cache[0]
+    import usb.backend.libusb1
+
+    backend = usb.backend.libusb1.get_backend()
+    if backend is None:
+        try:
+            import libusb_package
+
+            backend = libusb_package.get_libusb1_backend()
+        except ImportError:  # pragma: no cover - libusb-package is a dependency
+            backend = None
+    if backend is None:
+        raise EnvironmentMissingError(
+            "libusb 1.0 was not found on this computer",
+            "Install it (Debian/Ubuntu: sudo apt-get install libusb-1.0-0) or reinstall pdiag so that "
+            "libusb-package provides it.",
+            reference="host.libusb",
+        )
+    _backend_cache.append(backend)
+    return backend
+
+
+def usb_path(bus: int, port_numbers: Iterable[int] | None) -> str:
+    """Linux sysfs-style location: bus 1, ports (2, 3) -> '1-2.3'."""
+    ports = list(port_numbers or [])
+    return f"{bus}-" + ".".join(str(p) for p in ports) if ports else f"{bus}"
+
+
+@dataclass(frozen=True)
+class UsbIdentity:
+    vid: int
+    pid: int
+    bus: int
+    address: int
+    path: str
+    serial: str | None
+    product: str | None
+    manufacturer: str | None
+    error: PdiagError | None = None  # why the strings could not be read (permission, gone, ...)
+
+
+def translate(exc: Exception, what: str) -> PdiagError:
+    """Map a pyusb error onto pdiag's typed errors."""
+    if isinstance(exc, usb.core.USBTimeoutError):
+        return DeviceTimeoutError(f"{what}: the device did not answer in time")
+    if isinstance(exc, usb.core.NoBackendError):
+        return EnvironmentMissingError(f"{what}: no libusb backend", reference="host.libusb")
+    code = getattr(exc, "errno", None)
+    if code in (errno.EACCES, errno.EPERM):
+        return PermissionDeniedError(f"{what}: permission denied opening the USB device")
+    if code == errno.EPIPE:
+        return TransferStallError(f"{what}: the device refused the request (stall)")
+    if code in (errno.ENODEV, errno.ENOENT, errno.ESHUTDOWN):
+        return DeviceGoneError(f"{what}: the device was disconnected")
+    if code == errno.ETIMEDOUT:
+        return DeviceTimeoutError(f"{what}: the device did not answer in time")
+    return ProtocolError(f"{what}: USB error: {exc}")
+
+
+class UsbBus:
+    def __init__(self, backend: Any = None, trace: Trace | None = None) -> None:
+        self._backend = backend
+        self._trace = trace
+
+    @property
+    def backend(self) -> Any:
+        if self._backend is None:
+            self._backend = default_backend()
+        return self._backend
+
+    def _find(self, vids: frozenset[int]) -> list[Any]:
+        try:
+            # custom_match filters on the cached device descriptor: no other vendor's device is opened.
+            return list(usb.core.find(find_all=True, backend=self.backend,
+                                      custom_match=lambda d: d.idVendor in vids))
+        except usb.core.USBError as exc:
+            raise translate(exc, "listing USB devices") from exc
+
+    def enumerate(self, vids: frozenset[int]) -> list[UsbIdentity]:
+        out = []
+        for dev in self._find(vids):
+            path = usb_path(dev.bus, dev.port_numbers)
+            strings: dict[str, str | None] = {"serial": None, "product": None, "manufacturer": None}
+            error: PdiagError | None = None
+            try:
+                for name, index in (("serial", dev.iSerialNumber), ("product", dev.iProduct),
+                                    ("manufacturer", dev.iManufacturer)):
+                    strings[name] = usb.util.get_string(dev, index) if index else None
+            except (usb.core.USBError, ValueError) as exc:
+                error = translate(exc, f"reading USB device {path}") if isinstance(exc, usb.core.USBError) \
+                    else ProtocolError(f"reading USB device {path}: {exc}")
+            finally:
+                usb.util.dispose_resources(dev)
+            out.append(UsbIdentity(dev.idVendor, dev.idProduct, dev.bus, dev.address, path,
+                                   strings["serial"], strings["product"], strings["manufacturer"], error))
+        return out
+
+    def open(self, identity: UsbIdentity, *, out_needs_data_stage: bool = False) -> UsbDevice:
+        for dev in self._find(frozenset({identity.vid})):
+            if dev.bus == identity.bus and dev.address == identity.address:
+                return UsbDevice(dev, identity, self._trace, out_needs_data_stage)
+        raise DeviceGoneError(f"USB device {identity.path} is no longer connected")
+
+
+class UsbDevice:
+    """An opened device: implements protocol.transfer.ControlTransfers over pyusb."""
+
+    def __init__(self, dev: Any, identity: UsbIdentity, trace: Trace | None, out_needs_data_stage: bool) -> None:
+        self._dev = dev
+        self.identity = identity
+        self._trace = trace
+        # rtl872x: an OUT transfer without payload must carry one byte (device-constants quirk, reference §1.1)
+        self._pad_empty_out = out_needs_data_stage
+        self.transfers = 0
+
+    def _log(self, text: str) -> None:
+        if self._trace is not None:
+            self._trace(f"usb {self.identity.path} {text}")
+
+    def control_in(self, request_type: int, request: int, value: int, index: int, length: int,
+                   timeout_ms: int = DEFAULT_TRANSFER_TIMEOUT_MS) -> bytes:
+        self.transfers += 1
+        setup = f"IN  {request_type:02x} {request:02x} v={value:04x} i={index:04x} len={length}"
+        try:
+            data = bytes(self._dev.ctrl_transfer(request_type, request, value, index, length, timeout_ms))
+        except usb.core.USBError as exc:
+            self._log(f"{setup} -> {exc}")
+            raise translate(exc, f"USB device {self.identity.path}") from exc
+        self._log(f"{setup} -> {data.hex(' ')}")
+        return data
+
+    def control_out(self, request_type: int, request: int, value: int, index: int, data: bytes,
+                    timeout_ms: int = DEFAULT_TRANSFER_TIMEOUT_MS) -> int:
+        self.transfers += 1
+        payload = data if data or not self._pad_empty_out else b"\x00"
+        setup = f"OUT {request_type:02x} {request:02x} v={value:04x} i={index:04x} data={payload.hex(' ')}"
+        try:
+            sent = int(self._dev.ctrl_transfer(request_type, request, value, index, payload, timeout_ms))
+        except usb.core.USBError as exc:
+            self._log(f"{setup} -> {exc}")
+            raise translate(exc, f"USB device {self.identity.path}") from exc
+        self._log(f"{setup} -> ok")
+        return sent if data else 0
+
+    def string(self, index: int) -> str | None:
+        try:
+            return usb.util.get_string(self._dev, index)
+        except usb.core.USBError as exc:
+            if exc.errno == errno.EPIPE:
+                return None
+            raise translate(exc, f"USB device {self.identity.path}") from exc
+
+    def interface_strings(self) -> list[str]:
+        """iInterface strings of interface 0's alt settings (DfuSe memory layouts in DFU mode)."""
+        cfg = self._dev.get_active_configuration()
+        return [self.string(intf.iInterface) or "" for intf in cfg if intf.bInterfaceNumber == 0]
+
+    def dfu_transfer_size(self, default: int = 1024) -> int:
+        """wTransferSize from the DFU functional descriptor (type 0x21); particle-usb defaults to 1024."""
+        cfg = self._dev.get_active_configuration()
+        for intf in cfg:
+            extra = bytes(intf.extra_descriptors or b"")
+            if len(extra) >= 7 and extra[1] == 0x21:
+                return int.from_bytes(extra[5:7], "little")
+        return default
+
+    def set_alt(self, alt: int) -> None:
+        try:
+            self._dev.set_interface_altsetting(interface=0, alternate_setting=alt)
+        except usb.core.USBError as exc:
+            raise translate(exc, f"USB device {self.identity.path}") from exc
+
+    def close(self) -> None:
+        usb.util.dispose_resources(self._dev)
+
+    def __enter__(self) -> UsbDevice:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
