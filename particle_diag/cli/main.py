@@ -32,8 +32,7 @@ def run(argv: list[str] | None = None) -> None:
 
 def main(args: list[str]) -> int:
     """Run the CLI and return its exit code; every error becomes one clear message and a documented code."""
-    import click
-
+    from particle_diag.cli import clickcompat as click
     from particle_diag.cli.app import build_app
     from particle_diag.cli.output import envelope, print_error, print_json
     from particle_diag.errors import ExitCode, PdiagError
@@ -57,12 +56,16 @@ def main(args: list[str]) -> int:
         return int(result or 0)
     except PdiagError as exc:
         return fail(exc.reference, exc.message, exc.hint, int(exc.exit_code))
-    except click.exceptions.NoArgsIsHelpError:
+    except click.NoArgsIsHelpError as exc:
+        if exc.ctx is not None:
+            print(exc.ctx.get_help())
         return int(ExitCode.USAGE)
     except click.UsageError as exc:
         return fail("usage.invalid", exc.format_message(), "Run `pdiag --help` or `pdiag COMMAND --help`.",
                     int(ExitCode.USAGE))
-    except click.exceptions.Exit as exc:
+    except click.ClickException as exc:
+        return fail("usage.invalid", exc.format_message(), "", int(ExitCode.USAGE))
+    except click.Exit as exc:
         return int(exc.exit_code)
     except click.Abort:
         return fail("interrupted", "interrupted", "", int(ExitCode.INTERRUPTED))

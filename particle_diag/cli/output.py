@@ -26,7 +26,11 @@ def print_json(obj: dict) -> None:
 def console(stderr: bool = False):  # type: ignore[no-untyped-def]
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    out = Console(stderr=stderr, highlight=False, soft_wrap=False)
+    if not out.is_terminal:
+        # Piped or captured output: never truncate cells to an assumed 80-column terminal.
+        out = Console(stderr=stderr, highlight=False, soft_wrap=False, width=400, no_color=True)
+    return out
 
 
 def print_error(message: str, hint: str | None, reference: str) -> None:

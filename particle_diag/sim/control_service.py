@@ -159,15 +159,16 @@ class ControlService:
         if req is None:
             return service_reply(NOT_FOUND)
         now = self._clock.monotonic()
+        started = now if req.queued_at is None else req.queued_at
         if req.alloc_pending:
-            if now - (req.queued_at or now) < self.behaviour.alloc_s:
+            if now - started < self.behaviour.alloc_s:
                 return service_reply(PENDING)
             req.alloc_pending = False
             return service_reply(OK)  # ready for SEND
         if len(req.payload) < req.size:
             return service_reply(OK)  # still waiting for the payload
         if req.result is None:
-            if self.behaviour.busy or now - (req.queued_at or now) < self.behaviour.processing_s:
+            if self.behaviour.busy or now - started < self.behaviour.processing_s:
                 return service_reply(PENDING)
             req.result, req.reply = self._handler(req.type_id, bytes(req.payload))
         if not req.reply:

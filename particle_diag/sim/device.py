@@ -95,7 +95,9 @@ class VirtualDevice:
         self.descriptors = self._build_descriptors()
         self.port = None  # PtyPort while the CDC port exists
         self._console = None  # the listening-mode console (sim.firmware builds it on first use)
-        self._dfu = None  # the DFU target (sim.firmware builds it on first use in DFU mode)
+        self._dfu = None  # the DFU target of the current DFU session (None outside DFU mode)
+        self._dfu_target = None  # the bootloader and its flash: persists across sessions and mode changes
+        self.flash_timing = None  # sim.flash.FlashTiming for the realistic timing model; None = instant
         self.listeners: list[Callable[[str, VirtualDevice], None]] = []
         self.request_log: list[int] = []
 

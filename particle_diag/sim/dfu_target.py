@@ -121,6 +121,18 @@ class DfuTarget:
     def unplug(self) -> None:
         self.gone = True
 
+    def power_on(self) -> None:
+        """The bootloader starts again (a new DFU session): protocol state resets, flash contents persist."""
+        self.gone = False
+        self.alt = 0
+        self.state = DfuState.DFU_IDLE
+        self.status = DfuStatusCode.OK
+        self.poll_timeout_ms = 0
+        self.address_pointer = 0
+        self._pending = None
+        self._after_reply = None
+        self._manifest_action = None
+
     # -- ControlHandler ----------------------------------------------------------------------------
     def handle_in(self, setup: SetupPacket) -> bytes:
         self._precheck(setup, CLASS_IN)

@@ -117,7 +117,7 @@ class BenchBackend(usb.backend.IBackend):
         d = dev.device
         self._check_present(dev.device, dev.generation)
         if d.behaviour.no_access:
-            raise usb.core.USBError("Access denied (insufficient permissions)", errno.EACCES, LIBUSB_ERROR_ACCESS)
+            raise usb.core.USBError("Access denied (insufficient permissions)", LIBUSB_ERROR_ACCESS, errno.EACCES)
         return _Handle(d, dev.generation)
 
     def close_device(self, dev_handle: _Handle) -> None:
@@ -163,15 +163,15 @@ class BenchBackend(usb.backend.IBackend):
             device.handle_out(setup, bytes(data))
             return len(data)
         except Stall:
-            raise usb.core.USBError("Pipe error", errno.EPIPE, LIBUSB_ERROR_PIPE) from None
+            raise usb.core.USBError("Pipe error", LIBUSB_ERROR_PIPE, errno.EPIPE) from None
         except NoReply:
-            raise usb.core.USBTimeoutError("Operation timed out", errno.ETIMEDOUT, LIBUSB_ERROR_TIMEOUT) from None
+            raise usb.core.USBTimeoutError("Operation timed out", LIBUSB_ERROR_TIMEOUT, errno.ETIMEDOUT) from None
         except Unplugged:
-            raise usb.core.USBError("No such device (it may have been disconnected)", errno.ENODEV,
-                                    LIBUSB_ERROR_NO_DEVICE) from None
+            raise usb.core.USBError("No such device (it may have been disconnected)", LIBUSB_ERROR_NO_DEVICE,
+                                    errno.ENODEV) from None
 
     @staticmethod
     def _check_present(device: VirtualDevice, generation: int) -> None:
         if not device.attached or device.enumeration != generation:
-            raise usb.core.USBError("No such device (it may have been disconnected)", errno.ENODEV,
-                                    LIBUSB_ERROR_NO_DEVICE)
+            raise usb.core.USBError("No such device (it may have been disconnected)", LIBUSB_ERROR_NO_DEVICE,
+                                    errno.ENODEV)

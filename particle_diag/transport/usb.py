@@ -119,6 +119,9 @@ class UsbBus:
             strings: dict[str, str | None] = {"serial": None, "product": None, "manufacturer": None}
             error: PdiagError | None = None
             try:
+                # Read the LANGID table ourselves first: pyusb's get_string turns an open failure
+                # (EACCES without udev rules) into a vague ValueError, this keeps the real errno.
+                dev.ctrl_transfer(0x80, 6, 0x0300, 0, 254)
                 for name, index in (("serial", dev.iSerialNumber), ("product", dev.iProduct),
                                     ("manufacturer", dev.iManufacturer)):
                     strings[name] = usb.util.get_string(dev, index) if index else None

@@ -1,0 +1,71 @@
+"""Shared fixtures: a virtual bench behind the real pyusb and pyserial code, and the CLI run in-process."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from particle_diag.devices.host import Host
+from particle_diag.sim.attach import port_lister
+from particle_diag.sim.bench import Bench
+from particle_diag.sim.pyusb_backend import BenchBackend
+from particle_diag.transport.usb import UsbBus
+
+
+@dataclass
+class VirtualBench:
+    bench: Bench
+    host: Host
+
+    def device(self, prefix: str = "") -> Any:
+        return self.bench.device(prefix) if prefix else self.bench.devices[0]
+
+
+@pytest.fixture
+def make_bench() -> Iterator[Callable[..., VirtualBench]]:
+    """Start a virtual bench from a --sim spec; the host reaches it through pyusb and pyserial."""
+    started: list[Bench] = []
+
+    def make(spec: str, **host_options: Any) -> VirtualBench:
+        bench = Bench.from_spec(spec).start()
+        started.append(bench)
+        host = Host(UsbBus(BenchBackend(bench)), port_lister(bench), simulated=True, **host_options)
+        return VirtualBench(bench, host)
+
+    yield make
+    for bench in started:
+        bench.close()
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def json(self) -> dict[str, Any]:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def pdiag(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
+    """Run `pdiag ARGS` in this process (as the console script does) and capture what it prints."""
+    from particle_diag.cli.main import main
+
+    for name in ("PDIAG_SIM", "PDIAG_JSON", "PDIAG_TRACE", "PDIAG_VERBOSE", "PDIAG_TIMEOUT",
+                 "PDIAG_PROBE_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+
+    def run(*args: str) -> CliResult:
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
