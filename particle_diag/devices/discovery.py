@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from particle_diag.devices import platforms
 from particle_diag.devices.host import Host
 from particle_diag.devices.platforms import Platform
 from particle_diag.errors import (
-    DeviceTimeoutError,
     PdiagError,
     PermissionDeniedError,
-    ProtectedDeviceError,
-    UnsupportedError,
 )
 from particle_diag.transport.serial import PortInfo
 from particle_diag.transport.usb import UsbIdentity

@@ -14,6 +14,7 @@ from particle_diag.errors import (
     DeviceTimeoutError,
     PdiagError,
     ProtectedDeviceError,
+    ProtocolError,
     UnsupportedError,
 )
 from particle_diag.protocol import listening, messages
@@ -172,11 +173,17 @@ def _fill_from_console(ident: Identity, record: DeviceRecord, host: Host) -> Non
         text = ask("i")
         if text is not None:
             info = listening.parse_identity(text)
-            if info is not None:
-                ident.device_id = info.device_id or ident.device_id
-                ident.iccid = ident.iccid or info.iccid
-                ident.imei = ident.imei or info.imei
-                ident.serial_number = ident.serial_number or info.serial_number
+            if info is None:
+                raise ProtocolError(
+                    f"the serial console's reply to 'i' on {record.serial_port} could not be read",
+                    "Another program may be using the port (ModemManager, a serial monitor), or the cable is "
+                    "faulty. Close other programs, try another cable, and run again with --trace.",
+                    reference="serial.garbled",
+                )
+            ident.device_id = info.device_id or ident.device_id
+            ident.iccid = ident.iccid or info.iccid
+            ident.imei = ident.imei or info.imei
+            ident.serial_number = ident.serial_number or info.serial_number
         if ident.device_os is None:
             text = ask("v")
             if text is not None:

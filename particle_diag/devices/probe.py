@@ -87,9 +87,11 @@ def _probe_with_console(record: DeviceRecord, host: Host) -> None:
     except DeviceTimeoutError:
         return  # application firmware: no console
     version = listening.parse_version(text)
-    record.mode = record.status = "listening"
+    record.mode = record.status = "listening"  # only the listening-mode console answers 'v'
     if version:
         record.device_os = version
+    else:
+        record.notes.append("the serial console answered, but its reply could not be read")
 
 
 def probe_dfu_protection(record: DeviceRecord, host: Host) -> None:

@@ -321,6 +321,14 @@ class Knowledge:
         """
         return self.fill_steps(self.state(state_id).steps, device, self.devices_for(self.state(state_id)))
 
+    def meaning_for(self, state: str | State, device: str | Device | None = None) -> str:
+        """The state's meaning with placeholders filled for ``device`` (generic words without one)."""
+        st = state if isinstance(state, State) else self.state(state)
+        if device is None:
+            return fill(st.meaning, GENERIC_CONTEXT)
+        d = device if isinstance(device, Device) else self.device(device)
+        return fill(st.meaning, d.context())
+
     def fill_steps(
         self,
         steps: tuple[StepTemplate, ...],

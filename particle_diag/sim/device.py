@@ -38,6 +38,7 @@ class Behaviour:
     no_access: bool = False
     listening_disabled: bool = False
     garbled_console: bool = False
+    vanish_on_request: int | None = None  # leave the bus while handling this control request type
     reset_delay_s: float = 0.0  # from a reset request to leaving the bus (Device OS waits ~1 s)
     enumerate_delay_s: float = 0.0  # from leaving the bus to re-appearing
     service: ServiceBehaviour = field(default_factory=ServiceBehaviour)
@@ -77,6 +78,7 @@ class VirtualDevice:
             no_access=spec.has("noaccess"),
             listening_disabled=spec.has("nolisten"),
             garbled_console=spec.has("garbled"),
+            vanish_on_request=90 if spec.has("vanish") else None,
         )
         gen = self.platform.generation
         self.behaviour.service.busy = spec.has("busy")
@@ -201,6 +203,9 @@ class VirtualDevice:
         from particle_diag.sim import firmware
 
         self.request_log.append(type_id)
+        if type_id == self.behaviour.vanish_on_request:
+            self.detach()  # unplugged mid-request: the host's next transfer finds no device
+            raise Unplugged()
         if self.firmware.protected and type_id not in ALLOWED_WHEN_PROTECTED:
             return PROTECTED, b""
         if not capabilities.supports_request(self.platform.generation, self.firmware.device_os, type_id):
@@ -274,22 +279,18 @@ class VirtualDevice:
         with self.lock:
             if self.mode != "listening":
                 return b""  # application firmware ignores what the host types
-            return self.console.feed(data)
+        from particle_diag.sim.firmware import console_reply
+
+        return console_reply(self, data)
 
     def _port_closed(self, baud: int) -> None:
         """Device OS acts on the line coding the host left (reference §3.2)."""
         version = self.firmware.device_os
         if baud == capabilities.magic_baud("dfu"):
             self.reset_into("dfu")
-        elif baud == capabilities.magic_baud("listening") and capabilities.listening_baud_supported(version):
-            if self.mode != "listening":
-                self.enter_listening()
-
-    @property
-    def console(self):  # type: ignore[no-untyped-def]
-        from particle_diag.sim.firmware import console_for
-
-        return console_for(self)
+        elif (baud == capabilities.magic_baud("listening") and capabilities.listening_baud_supported(version)
+              and self.mode != "listening"):
+            self.enter_listening()
 
     @property
     def dfu(self):  # type: ignore[no-untyped-def]

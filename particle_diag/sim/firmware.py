@@ -71,7 +71,7 @@ def _flashed_user_part(device: VirtualDevice) -> int | None:
     try:
         data = target.flashes[0].peek(device.platform.user_firmware, 512)
         header = parse_module(data + b"\x00" * 64, verify_crc=False)
-    except Exception:  # noqa: BLE001 - erased or foreign bytes: no flashed module
+    except Exception:
         return None
     return header.version if header.function == "user_part" else None
 
@@ -156,10 +156,33 @@ def _interfaces(device: VirtualDevice) -> list[m.InterfaceEntry]:
 
 def console_for(device: VirtualDevice) -> ListeningConsole:
     if device._console is None:
-        from particle_diag.sim.console import ListeningConsole
+        from particle_diag.sim.console import ConsoleDevice, ListeningConsole
 
-        device._console = ListeningConsole.for_device(device)
+        fw, p = device.firmware, device.platform
+        device._console = ListeningConsole(ConsoleDevice(
+            device_id=device.device_id, platform_id=p.id, device_os=fw.device_os, generation=p.generation,
+            is_cellular=p.has("cellular"), has_wifi=p.has("wifi"), imei=fw.imei, iccid=fw.iccid, mac=fw.mac,
+            serial_number=fw.serial_number, device_secret=fw.secret,
+            cell_radio_version="R410MEU-1.0" if p.has("cellular") else None,
+            modules=modules(device), claimed=fw.claimed, diagnostics=diagnostics(device),
+            protected=fw.protected,
+        ))
     return device._console
+
+
+def console_reply(device: VirtualDevice, data: bytes) -> bytes:
+    """What the listening-mode console prints for ``data``, and the mode changes its commands ask for."""
+    console = console_for(device)
+    out = console.feed(data)
+    if console.exit_requested:
+        console.exit_requested = False
+        device.exit_listening()
+    if console.safe_listening_requested:
+        console.safe_listening_requested = False
+        device.reset_into("listening")  # `L`: reboot into safe mode, straight into listening mode
+    if device.behaviour.garbled_console and out:
+        out = bytes(b ^ 0x5A if i % 3 == 1 else b for i, b in enumerate(out))  # a noisy line
+    return out
 
 
 def dfu_target_for(device: VirtualDevice) -> DfuTarget:

@@ -28,9 +28,9 @@ LIBUSB_ERROR_TIMEOUT = -7
 LIBUSB_ERROR_PIPE = -9
 
 _DEVICE_FIELDS = (
-    "bLength bDescriptorType bcdUSB bDeviceClass bDeviceSubClass bDeviceProtocol bMaxPacketSize0 "
-    "idVendor idProduct bcdDevice iManufacturer iProduct iSerialNumber bNumConfigurations"
-).split()
+    "bLength", "bDescriptorType", "bcdUSB", "bDeviceClass", "bDeviceSubClass", "bDeviceProtocol", "bMaxPacketSize0",
+    "idVendor", "idProduct", "bcdDevice", "iManufacturer", "iProduct", "iSerialNumber", "bNumConfigurations",
+)
 
 
 def _parse_configuration(raw: bytes) -> SimpleNamespace:
@@ -149,7 +149,7 @@ class BenchBackend(usb.backend.IBackend):
         pass
 
     # -- transfers --------------------------------------------------------------------------------------
-    def ctrl_transfer(self, dev_handle: _Handle, bmRequestType: int, bRequest: int, wValue: int,  # noqa: N803
+    def ctrl_transfer(self, dev_handle: _Handle, bmRequestType: int, bRequest: int, wValue: int,
                       wIndex: int, data: Any, timeout: int) -> int:
         device = dev_handle.device
         self._check_present(device, dev_handle.generation)

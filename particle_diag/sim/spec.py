@@ -26,6 +26,7 @@ FLAGS = {
     "offline": "the cloud connection is down (breathing green)",
     "faildep": "the user firmware needs a newer Device OS: its dependency check fails (safe mode)",
     "unknownpid": "a Particle vendor ID with a product ID pdiag does not know",
+    "vanish": "the device is unplugged while it answers a module-info request (request 90)",
 }
 
 # Device OS a virtual device runs when the spec does not say (the newest each platform supports).
@@ -62,6 +63,8 @@ def deterministic_id(platform: Platform, ordinal: int) -> str:
 
 
 def parse_spec(spec: str) -> list[DeviceSpec]:
+    if spec.strip().lower() == "none":
+        return []  # an empty bench: what a computer with nothing plugged in looks like
     items = [part.strip() for part in spec.split(",") if part.strip()]
     if not items:
         raise UsageError("the virtual bench specification is empty",

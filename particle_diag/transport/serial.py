@@ -27,6 +27,7 @@ from particle_diag.errors import (
 CONSOLE_BAUD = 9600  # the device ignores the host baud except the magic values (reference §3.1)
 MAGIC_BAUDS = frozenset({14400, 28800})
 QUIET_S = 0.25  # particle-cli collects a reply until 250 ms of silence (reference §3.5)
+STALLED_S = 2.0  # text arrived but never became a complete reply: hand it to the parser to judge
 
 Trace = Callable[[str], None]
 
@@ -88,8 +89,8 @@ class SerialConsole:
 
     def command(self, key: str, is_complete: Callable[[str], bool], timeout_s: float,
                 quiet_s: float = QUIET_S) -> str:
-        """Send ``key`` and collect text until ``is_complete`` says so (then a short quiet period), or until
-        the timeout; raises DeviceTimeoutError when nothing complete arrived."""
+        """Send ``key`` and collect text until ``is_complete`` says so, or until text stops arriving for
+        STALLED_S (a garbled reply: the caller's parser rejects it); DeviceTimeoutError when nothing came."""
         self._port.reset_input_buffer()
         self._write(key.encode())
         received = bytearray()
@@ -105,6 +106,8 @@ class SerialConsole:
                     self._trace(f"serial {self.path} <- {bytes(chunk)!r}")
             text = received.decode("utf-8", errors="replace")
             if is_complete(text) and now - last_data >= min(quiet_s, 0.05):
+                return text
+            if received and (now - last_data >= STALLED_S or now >= deadline):
                 return text
             if now >= deadline:
                 raise DeviceTimeoutError(

@@ -1,0 +1,477 @@
+"""Control-request payloads as plain Python values: one codec, both directions (reference §2.4, §2.5).
+
+The host encodes requests and decodes replies; the virtual device decodes requests and encodes replies with
+the same table, so both sides agree by construction.  ``REQUESTS`` is data: each ``RequestSpec`` names its
+request message (``None`` = empty payload) and the codec of its reply.
+
+Replies follow proto3: a default field is not sent, so a zero-length reply decodes to all defaults
+(an empty GetDeviceModeReply means NORMAL mode, reference §2.3 step 5).  Bytes that do not decode raise
+``ProtocolError``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from google.protobuf.message import DecodeError, Message
+
+from particle_diag.errors import ProtocolError
+from particle_diag.protocol.pb import control_pb2 as pb
+
+
+class RequestType(IntEnum):
+    """Numeric control-request types (Device OS ``ctrl_request_type``, reference §2.4)."""
+
+    DEVICE_ID = 20
+    SERIAL_NUMBER = 21
+    SYSTEM_VERSION = 30
+    RESET = 40
+    DFU_MODE = 50
+    SAFE_MODE = 60
+    START_LISTENING = 70
+    STOP_LISTENING = 71
+    GET_DEVICE_MODE = 72
+    GET_PROTECTED_STATE = 76
+    GET_MODULE_INFO = 90
+    DIAGNOSTIC_INFO = 100
+    CLOUD_GET_CONNECTION_STATUS = 300
+    NETWORK_GET_INTERFACE_LIST = 400
+    NETWORK_GET_INTERFACE = 401
+    CELLULAR_GET_ICCID = 554
+
+
+# ---- enum names ------------------------------------------------------------------------------------------
+# The two module-info formats number module types differently (reference §2.5); both map to these names.
+MODULE_TYPES: dict[int, str] = {
+    0: "invalid", 1: "resource", 2: "bootloader", 3: "mono_firmware", 4: "system_part", 5: "user_part",
+    6: "settings", 7: "ncp_firmware", 8: "radio_stack", 9: "asset",
+}
+LEGACY_MODULE_TYPES: dict[int, str] = {
+    0: "invalid", 1: "bootloader", 2: "system_part", 3: "user_part", 4: "mono_firmware", 5: "ncp_firmware",
+    6: "radio_stack",
+}
+MODULE_STORES: dict[int, str] = {0: "main", 1: "factory", 2: "backup", 3: "scratchpad"}
+DEVICE_MODES: dict[int, str] = {0: "normal", 1: "listening"}
+CLOUD_STATUSES: dict[int, str] = {0: "disconnected", 1: "connecting", 2: "connected", 3: "disconnecting"}
+INTERFACE_TYPES: dict[int, str] = {1: "loopback", 2: "thread", 4: "ethernet", 8: "wifi", 16: "ppp"}
+
+# Module validity bits (FirmwareModule checked_flags / passed_flags); failed = checked XOR passed (§2.5).
+VALIDITY_CHECKS: dict[int, str] = {
+    0x02: "integrity", 0x04: "dependencies", 0x08: "address_range", 0x10: "platform",
+}
+# The deprecated format reports failures only: 0x01 integrity failed, 0x02 dependency failed (§2.5).
+LEGACY_VALIDITY_FAILURES: dict[int, int] = {0x01: 0x02, 0x02: 0x04}  # legacy bit -> validity bit
+LEGACY_CHECKED = 0x02 | 0x04  # what a legacy reply can speak about
+
+_UNKNOWN_NAME = re.compile(r"unknown_(\d+)")
+
+
+def enum_name(table: Mapping[int, str], value: int) -> str:
+    """``table[value]``, or ``"unknown_<n>"`` for values newer firmware may send (proto3 enums are open)."""
+    return table.get(value, f"unknown_{value}")
+
+
+def enum_value(table: Mapping[int, str], name: str) -> int:
+    """The inverse of ``enum_name`` (``"unknown_<n>"`` gives back ``n``)."""
+    for value, known in table.items():
+        if known == name:
+            return value
+    m = _UNKNOWN_NAME.fullmatch(name)
+    if m:
+        return int(m[1])
+    raise ValueError(f"{name!r} is not one of {sorted(table.values())}")
+
+
+def failed_check_names(checked: int, passed: int) -> list[str]:
+    """Names of the checks that ran and failed; bits without a name read ``check_0x<bit>``."""
+    failed = checked ^ passed
+    return [VALIDITY_CHECKS.get(1 << i, f"check_{1 << i:#04x}") for i in range(32) if failed & (1 << i)]
+
+
+def format_mac(hw_address: bytes) -> str | None:
+    """``b"\\xaa\\xbb..."`` -> ``"aa:bb:..."`` (lowercase, like ``particle serial mac``); None when empty."""
+    return ":".join(f"{b:02x}" for b in hw_address) or None
+
+
+def parse_mac(mac: str | None) -> bytes:
+    if not mac:
+        return b""
+    try:
+        return bytes(int(part, 16) for part in mac.split(":"))
+    except ValueError as exc:
+        raise ValueError(f"not a MAC address: {mac!r}") from exc
+
+
+# ---- reply values ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DeviceId:
+    id: str
+
+
+@dataclass(frozen=True)
+class SerialNumber:
+    serial: str
+
+
+@dataclass(frozen=True)
+class SystemVersion:
+    version: str
+
+
+@dataclass(frozen=True)
+class DeviceMode:
+    mode: str  # "normal" | "listening" | "unknown_<n>"
+
+
+@dataclass(frozen=True)
+class ProtectedState:
+    protected: bool  # field 1 "state": Device Protection is active
+    overridden: bool = False  # field 2: protection lifted for now (service mode)
+
+
+@dataclass(frozen=True)
+class ModuleDependency:
+    type: str
+    index: int
+    version: int
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    """One firmware module, whichever way the device described it (request 90 either format, console ``s``).
+
+    ``checked_flags``/``passed_flags`` are validity bits (``VALIDITY_CHECKS``); ``failed_checks`` is derived
+    from them.  Fields a source does not report stay None (e.g. ``store`` in the deprecated format).
+    """
+
+    type: str  # "bootloader", "system_part", "user_part", ... (MODULE_TYPES names)
+    index: int
+    version: int
+    size: int | None = None
+    store: str | None = None  # "main" | "factory" | "backup" | "scratchpad"
+    max_size: int | None = None
+    checked_flags: int = 0
+    passed_flags: int = 0
+    hash: str | None = None  # SHA-256, lowercase hex
+    dependencies: list[ModuleDependency] = field(default_factory=list)
+    failed_checks: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "failed_checks", failed_check_names(self.checked_flags, self.passed_flags))
+
+
+@dataclass(frozen=True)
+class ModuleInfoReply:
+    modules: list[ModuleInfo]
+    format: str = "current"  # "current" (field 2, Device OS >= 5.6.0) or "legacy" (field 1)
+
+
+@dataclass(frozen=True)
+class DiagnosticInfo:
+    """Request 100 / console ``d``: numeric values by source name, and the sources that reported an error."""
+
+    values: dict[str, int | float] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)  # source name -> system_error_t
+
+
+@dataclass(frozen=True)
+class CloudStatus:
+    status: str  # "disconnected" | "connecting" | "connected" | "disconnecting"
+
+
+@dataclass(frozen=True)
+class InterfaceEntry:
+    index: int
+    name: str
+    type: str  # "loopback" | "thread" | "ethernet" | "wifi" | "ppp"
+
+
+@dataclass(frozen=True)
+class InterfaceList:
+    interfaces: list[InterfaceEntry]
+
+
+@dataclass(frozen=True)
+class NetworkInterface:
+    index: int = 0
+    name: str = ""
+    type: str = "unknown_0"
+    flags: int = 0
+    ext_flags: int = 0
+    mac: str | None = None  # "aa:bb:cc:dd:ee:ff", None when the interface has no hardware address
+    mtu: int = 0
+    metric: int = 0
+    profile: bytes = b""  # e.g. the Wi-Fi SSID
+
+
+@dataclass(frozen=True)
+class CellularIds:
+    iccid: str | None
+    imei: str | None = None  # only Device OS 5.8.0 and >= 6.1.0 fill it (reference §2.4)
+
+
+# ---- the codec table ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReplyCodec:
+    """Decodes reply bytes into a Python value (host side) and encodes one (device side)."""
+
+    decode: Callable[[bytes], Any]
+    encode: Callable[[Any], bytes]
+
+
+@dataclass(frozen=True)
+class RequestSpec:
+    id: int
+    name: str
+    request: type[Message] | None  # None: the request payload must be empty
+    reply: ReplyCodec
+
+
+def _parse(cls: type[Message], payload: bytes) -> Any:
+    try:
+        return cls.FromString(bytes(payload))
+    except (DecodeError, UnicodeDecodeError, ValueError) as exc:
+        raise ProtocolError(f"could not decode {cls.DESCRIPTOR.name} ({len(payload)} bytes: "
+                            f"{bytes(payload[:32]).hex()}): {exc}") from exc
+
+
+def _proto_codec(cls: type[Message], py_type: type, to_py: Callable[[Any], Any],
+                 from_py: Callable[[Any], Message]) -> ReplyCodec:
+    def decode(payload: bytes) -> Any:
+        return to_py(_parse(cls, payload))
+
+    def encode(value: Any) -> bytes:
+        if not isinstance(value, py_type):
+            raise TypeError(f"{cls.DESCRIPTOR.name} is built from a {py_type.__name__}, not {value!r}")
+        return from_py(value).SerializeToString()
+
+    return ReplyCodec(decode, encode)
+
+
+def _no_reply_decode(payload: bytes) -> None:
+    return None  # RESET/DFU_MODE/...: nothing to read; stray bytes carry no meaning
+
+
+def _no_reply_encode(value: None) -> bytes:
+    if value is not None:
+        raise TypeError(f"this request has no reply payload, got {value!r}")
+    return b""
+
+
+NO_REPLY = ReplyCodec(_no_reply_decode, _no_reply_encode)
+
+
+# -- module info (request 90) --
+def _dependency(dep: Any, types: Mapping[int, str]) -> ModuleDependency:
+    return ModuleDependency(enum_name(types, dep.type), dep.index, dep.version)
+
+
+def _module_from_current(m: pb.FirmwareModule) -> ModuleInfo:
+    return ModuleInfo(
+        type=enum_name(MODULE_TYPES, m.type), index=m.index, version=m.version, size=m.size,
+        store=enum_name(MODULE_STORES, m.store), max_size=m.max_size, checked_flags=m.checked_flags,
+        passed_flags=m.passed_flags, hash=m.hash.hex() or None,
+        dependencies=[_dependency(d, MODULE_TYPES) for d in m.dependencies],
+    )
+
+
+def _module_from_legacy(m: pb.Module) -> ModuleInfo:
+    # Legacy validity lists failures only; express it as "integrity and dependencies checked, these failed".
+    failed = 0
+    for legacy_bit, bit in LEGACY_VALIDITY_FAILURES.items():
+        if m.validity & legacy_bit:
+            failed |= bit
+    return ModuleInfo(
+        type=enum_name(LEGACY_MODULE_TYPES, m.type), index=m.index, version=m.version, size=m.size,
+        checked_flags=LEGACY_CHECKED, passed_flags=LEGACY_CHECKED & ~failed,
+        dependencies=[_dependency(d, LEGACY_MODULE_TYPES) for d in m.dependencies],
+    )
+
+
+def _modules_to_py(reply: pb.GetModuleInfoReply) -> ModuleInfoReply:
+    if reply.firmware_modules or not reply.modules:
+        return ModuleInfoReply([_module_from_current(m) for m in reply.firmware_modules], "current")
+    return ModuleInfoReply([_module_from_legacy(m) for m in reply.modules], "legacy")
+
+
+def _module_to_current(m: ModuleInfo) -> pb.FirmwareModule:
+    return pb.FirmwareModule(
+        type=enum_value(MODULE_TYPES, m.type), index=m.index, version=m.version, size=m.size or 0,
+        store=enum_value(MODULE_STORES, m.store or "main"), max_size=m.max_size or 0,
+        checked_flags=m.checked_flags, passed_flags=m.passed_flags, hash=bytes.fromhex(m.hash or ""),
+        dependencies=[pb.FirmwareModule.Dependency(type=enum_value(MODULE_TYPES, d.type), index=d.index,
+                                                   version=d.version) for d in m.dependencies],
+    )
+
+
+def _module_to_legacy(m: ModuleInfo) -> pb.Module:
+    failed = m.checked_flags ^ m.passed_flags
+    validity = sum(legacy for legacy, bit in LEGACY_VALIDITY_FAILURES.items() if failed & bit)
+    return pb.Module(
+        type=enum_value(LEGACY_MODULE_TYPES, m.type), index=m.index, version=m.version, size=m.size or 0,
+        validity=validity,
+        dependencies=[pb.Module.Dependency(type=enum_value(LEGACY_MODULE_TYPES, d.type), index=d.index,
+                                           version=d.version) for d in m.dependencies],
+    )
+
+
+def _modules_from_py(value: ModuleInfoReply) -> pb.GetModuleInfoReply:
+    if value.format == "legacy":
+        return pb.GetModuleInfoReply(modules=[_module_to_legacy(m) for m in value.modules])
+    if value.format == "current":
+        return pb.GetModuleInfoReply(firmware_modules=[_module_to_current(m) for m in value.modules])
+    raise ValueError(f"module info format must be 'current' or 'legacy', not {value.format!r}")
+
+
+# -- diagnostics (request 100, console 'd'): JSON text, not protobuf --
+def parse_diagnostics_json(text: str) -> DiagnosticInfo:
+    """``{"sys:uptime":42,"net:rssi":{"err":-210}}`` -> DiagnosticInfo; anything else -> ProtocolError."""
+    text = text.strip().rstrip("\x00").strip()
+    if not text:
+        return DiagnosticInfo()
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProtocolError(f"diagnostics are not valid JSON ({exc}): {text[:80]!r}") from exc
+    if not isinstance(data, dict):
+        raise ProtocolError(f"diagnostics JSON is not an object: {text[:80]!r}")
+    values: dict[str, int | float] = {}
+    errors: dict[str, int] = {}
+    for name, value in data.items():
+        if isinstance(value, dict) and isinstance(value.get("err"), int):
+            errors[name] = value["err"]  # the source failed to report (reference §2.4, request 100)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            values[name] = value
+        else:
+            raise ProtocolError(f"diagnostic {name!r} has an unexpected value: {value!r}")
+    return DiagnosticInfo(values, errors)
+
+
+def diagnostics_json(info: DiagnosticInfo) -> str:
+    """The compact JSON Device OS prints (values, then failed sources as ``{"err":code}``)."""
+    data: dict[str, object] = {**info.values, **{k: {"err": v} for k, v in info.errors.items()}}
+    return json.dumps(data, separators=(",", ":"))
+
+
+def _diagnostics_decode(payload: bytes) -> DiagnosticInfo:
+    try:
+        text = bytes(payload).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(f"diagnostics reply is not UTF-8 text: {exc}") from exc
+    return parse_diagnostics_json(text)
+
+
+def _diagnostics_encode(value: DiagnosticInfo) -> bytes:
+    if not isinstance(value, DiagnosticInfo):
+        raise TypeError(f"diagnostics are built from a DiagnosticInfo, not {value!r}")
+    return diagnostics_json(value).encode()
+
+
+# -- network interfaces (requests 400, 401) --
+def _interface_to_py(reply: pb.NetworkGetInterfaceReply) -> NetworkInterface:
+    i = reply.interface
+    return NetworkInterface(
+        index=i.index, name=i.name, type=enum_name(INTERFACE_TYPES, i.type), flags=i.flags,
+        ext_flags=i.ext_flags,
+        mac=format_mac(i.hw_address), mtu=i.mtu, metric=i.metric, profile=bytes(i.profile),
+    )
+
+
+def _interface_from_py(v: NetworkInterface) -> pb.NetworkGetInterfaceReply:
+    return pb.NetworkGetInterfaceReply(interface=pb.Interface(
+        index=v.index, name=v.name, type=enum_value(INTERFACE_TYPES, v.type), flags=v.flags,
+        ext_flags=v.ext_flags, hw_address=parse_mac(v.mac), mtu=v.mtu, metric=v.metric, profile=v.profile,
+    ))
+
+
+def _spec(type_id: RequestType, request: type[Message] | None, reply: ReplyCodec) -> RequestSpec:
+    return RequestSpec(int(type_id), type_id.name, request, reply)
+
+
+R = RequestType
+REQUESTS: dict[int, RequestSpec] = {s.id: s for s in (
+    _spec(R.DEVICE_ID, pb.GetDeviceIdRequest, _proto_codec(
+        pb.GetDeviceIdReply, DeviceId, lambda r: DeviceId(r.id), lambda v: pb.GetDeviceIdReply(id=v.id))),
+    _spec(R.SERIAL_NUMBER, pb.GetSerialNumberRequest, _proto_codec(
+        pb.GetSerialNumberReply, SerialNumber, lambda r: SerialNumber(r.serial),
+        lambda v: pb.GetSerialNumberReply(serial=v.serial))),
+    _spec(R.SYSTEM_VERSION, pb.GetSystemVersionRequest, _proto_codec(
+        pb.GetSystemVersionReply, SystemVersion, lambda r: SystemVersion(r.version),
+        lambda v: pb.GetSystemVersionReply(version=v.version))),
+    _spec(R.RESET, None, NO_REPLY),
+    _spec(R.DFU_MODE, None, NO_REPLY),
+    _spec(R.SAFE_MODE, None, NO_REPLY),
+    _spec(R.START_LISTENING, pb.StartListeningModeRequest, NO_REPLY),
+    _spec(R.STOP_LISTENING, pb.StopListeningModeRequest, NO_REPLY),
+    _spec(R.GET_DEVICE_MODE, pb.GetDeviceModeRequest, _proto_codec(
+        pb.GetDeviceModeReply, DeviceMode, lambda r: DeviceMode(enum_name(DEVICE_MODES, r.mode)),
+        lambda v: pb.GetDeviceModeReply(mode=enum_value(DEVICE_MODES, v.mode)))),
+    _spec(R.GET_PROTECTED_STATE, pb.GetProtectedStateRequest, _proto_codec(
+        pb.GetProtectedStateReply, ProtectedState, lambda r: ProtectedState(r.state, r.overridden),
+        lambda v: pb.GetProtectedStateReply(state=v.protected, overridden=v.overridden))),
+    _spec(R.GET_MODULE_INFO, pb.GetModuleInfoRequest, _proto_codec(
+        pb.GetModuleInfoReply, ModuleInfoReply, _modules_to_py, _modules_from_py)),
+    # Request 100 must be empty (a payload makes Device OS answer -120) and replies JSON text (§2.4).
+    _spec(R.DIAGNOSTIC_INFO, None, ReplyCodec(_diagnostics_decode, _diagnostics_encode)),
+    _spec(R.CLOUD_GET_CONNECTION_STATUS, pb.CloudGetConnectionStatusRequest, _proto_codec(
+        pb.CloudGetConnectionStatusReply, CloudStatus,
+        lambda r: CloudStatus(enum_name(CLOUD_STATUSES, r.status)),
+        lambda v: pb.CloudGetConnectionStatusReply(status=enum_value(CLOUD_STATUSES, v.status)))),
+    _spec(R.NETWORK_GET_INTERFACE_LIST, pb.NetworkGetInterfaceListRequest, _proto_codec(
+        pb.NetworkGetInterfaceListReply, InterfaceList,
+        lambda r: InterfaceList([InterfaceEntry(e.index, e.name, enum_name(INTERFACE_TYPES, e.type))
+                                 for e in r.interfaces]),
+        lambda v: pb.NetworkGetInterfaceListReply(interfaces=[
+            pb.InterfaceEntry(index=e.index, name=e.name, type=enum_value(INTERFACE_TYPES, e.type))
+            for e in v.interfaces]))),
+    _spec(R.NETWORK_GET_INTERFACE, pb.NetworkGetInterfaceRequest, _proto_codec(
+        pb.NetworkGetInterfaceReply, NetworkInterface, _interface_to_py, _interface_from_py)),
+    _spec(R.CELLULAR_GET_ICCID, pb.CellularGetIccidRequest, _proto_codec(
+        pb.CellularGetIccidReply, CellularIds, lambda r: CellularIds(r.iccid or None, r.imei or None),
+        lambda v: pb.CellularGetIccidReply(iccid=v.iccid or "", imei=v.imei or ""))),
+)}
+del R
+
+
+def spec_for(type_id: int) -> RequestSpec:
+    try:
+        return REQUESTS[type_id]
+    except KeyError:
+        raise ValueError(f"control request {type_id} has no codec in protocol.messages") from None
+
+
+# ---- the four directions -----------------------------------------------------------------------------------
+def encode_request(type_id: int, **fields: Any) -> bytes:
+    """Host side: the request payload, e.g. ``encode_request(401, index=2)``; b"" for empty requests."""
+    spec = spec_for(type_id)
+    if spec.request is None:
+        if fields:
+            raise ValueError(f"{spec.name} takes no fields, got {sorted(fields)}")
+        return b""
+    return spec.request(**fields).SerializeToString()
+
+
+def decode_request(type_id: int, payload: bytes) -> dict[str, Any]:
+    """Device side: the request's fields as a dict (proto3 defaults filled in)."""
+    spec = spec_for(type_id)
+    if spec.request is None:
+        if payload:
+            raise ProtocolError(f"{spec.name} takes no payload, got {len(payload)} bytes")
+        return {}
+    msg = _parse(spec.request, payload)
+    return {f.name: getattr(msg, f.name) for f in msg.DESCRIPTOR.fields}
+
+
+def decode_reply(type_id: int, payload: bytes) -> Any:
+    """Host side: the reply as a dataclass from this module (None for requests without a reply)."""
+    return spec_for(type_id).reply.decode(payload)
+
+
+def encode_reply(type_id: int, value: Any) -> bytes:
+    """Device side: the reply payload for ``value`` (the dataclass ``decode_reply`` returns)."""
+    return spec_for(type_id).reply.encode(value)
