@@ -41,8 +41,9 @@ def build_app() -> typer.Typer:
         sim: Annotated[str | None, typer.Option("--sim", envvar="PDIAG_SIM", metavar="SPEC",
                                                 help="Use a virtual bench, e.g. boron,argon:dfu,electron/1.5.2:"
                                                      "listening (see docs/virtual-bench.md).")] = None,
-        timeout: Annotated[float, typer.Option("--timeout", envvar="PDIAG_TIMEOUT", min=0.1, metavar="SECONDS",
-                                               help="Time limit of one device request.")] = 10.0,
+        timeout: Annotated[float, typer.Option("--request-timeout", envvar="PDIAG_REQUEST_TIMEOUT", min=0.1,
+                                               metavar="SECONDS", help="Time limit of one device request.")]
+        = 10.0,
         probe_timeout: Annotated[float, typer.Option(
             "--probe-timeout", envvar="PDIAG_PROBE_TIMEOUT", min=0.05, metavar="SECONDS",
             help="How long listing waits for a device before calling it unresponsive.")] = 2.0,

@@ -77,3 +77,24 @@ def render_identity(ident: Identity, state: AppState) -> None:
     for note in ident.notes:
         out.print(f"[dim]note: {note}[/]")
     out.print()
+
+
+def render_outcomes(outcomes: list) -> None:  # type: ignore[type-arg]
+    """One line per device: old -> new mode and the time taken, or the error and its hint."""
+    out = console()
+    for o in outcomes:
+        who = o.record.device_id or o.record.label
+        if o.ok:
+            change = o.result
+            if change.path == "none":
+                out.print(f"[green]ok[/]  {who}: already in {change.new_mode} mode")
+            else:
+                out.print(f"[green]ok[/]  {who}: {change.old_mode} -> {change.new_mode} in {change.elapsed_s:.1f} s "
+                          f"[dim]({change.path})[/]")
+            for note in change.notes:
+                out.print(f"    [dim]note: {note}[/]")
+        else:
+            message = o.error.message if who in o.error.message else f"{who}: {o.error.message}"
+            out.print(f"[red]FAIL[/] {message} [dim]({o.error.reference})[/]")
+            if o.error.hint:
+                out.print(f"    [yellow]hint:[/] {o.error.hint}")

@@ -22,6 +22,10 @@ def has_raw_requests(version: str) -> bool:
     return semver.at_least(version, _table()["raw_requests"]["since"])
 
 
+def has_raw_out_requests(version: str) -> bool:
+    return semver.at_least(version, _table()["raw_requests"]["out_since"])
+
+
 def has_control_service(generation: int, version: str) -> bool:
     since = _since(_table()["service"], generation)
     return since is not None and semver.at_least(version, since)

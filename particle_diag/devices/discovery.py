@@ -140,3 +140,31 @@ def refresh(record: DeviceRecord, host: Host) -> DeviceRecord | None:
         return next((r for r in discover(host) if r.usb and r.usb.path == record.usb.path), None)
     return None
 
+
+
+def locate(host: Host, device_id: str | None, usb_path: str | None) -> DeviceRecord | None:
+    """Find one physical device again (by device ID, else by USB port path) and probe only it.
+
+    Cheaper than ``discover`` while waiting for a re-enumeration: other devices are not opened.
+    """
+    vids = platforms.particle_vids()
+    identities = host.usb.enumerate(vids)
+    ports = [p for p in host.list_ports() if p.vid in vids]
+    records = [_base_record(identity, ports) for identity in identities]
+    same_id = [r for r in records if device_id and r.device_id == device_id]
+    same_path = [r for r in records if usb_path and r.usb is not None and r.usb.path == usb_path]
+    # Device ID first; the USB port path breaks ties (old DFU bootloaders share one serial) and finds a
+    # device whose ID could not be read.
+    candidates = [r for r in same_id if r in same_path] or same_id or same_path
+    if not candidates:
+        return None
+    chosen = candidates[0]
+    if chosen.status == "normal" and chosen.usb is not None:
+        from particle_diag.devices.probe import probe_mode
+
+        probe_mode(chosen, host)
+    elif chosen.mode == "dfu" and chosen.status == "dfu":
+        from particle_diag.devices.probe import probe_dfu_protection
+
+        probe_dfu_protection(chosen, host)
+    return chosen

@@ -26,3 +26,4 @@ class Host:
     probe_timeout_s: float = DEFAULT_PROBE_TIMEOUT_S
     request_timeout_s: float = 10.0
     simulated: bool = False
+    poll_interval_s: float = 0.25  # how often waiting code looks at the bus again

@@ -39,7 +39,10 @@ class Behaviour:
     listening_disabled: bool = False
     garbled_console: bool = False
     vanish_on_request: int | None = None  # leave the bus while handling this control request type
-    reset_delay_s: float = 0.0  # from a reset request to leaving the bus (Device OS waits ~1 s)
+    reset_delay_s: float = 0.05  # from a reset request to leaving the bus (Device OS waits ~1 s; the
+    # realistic timing model uses that, the default keeps test benches fast)
+    never_return: bool = False  # after leaving the bus, never come back
+    wrong_mode: bool = False  # come back in normal mode whatever mode was asked for
     enumerate_delay_s: float = 0.0  # from leaving the bus to re-appearing
     service: ServiceBehaviour = field(default_factory=ServiceBehaviour)
 
@@ -79,7 +82,11 @@ class VirtualDevice:
             listening_disabled=spec.has("nolisten"),
             garbled_console=spec.has("garbled"),
             vanish_on_request=90 if spec.has("vanish") else None,
+            never_return=spec.has("noreturn"),
+            wrong_mode=spec.has("wrongmode"),
         )
+        if spec.has("slowreset"):
+            self.behaviour.reset_delay_s = 5.0
         gen = self.platform.generation
         self.behaviour.service.busy = spec.has("busy")
         self.behaviour.service.mute_after_init = spec.has("mute")
@@ -191,6 +198,8 @@ class VirtualDevice:
         return None
 
     def _raw_out(self, index: int) -> None:
+        if not capabilities.has_raw_out_requests(self.firmware.device_os):
+            raise Stall()
         if index == 40:
             self.reset_into(self._mode_after_reset())
         elif index == 302:
@@ -239,6 +248,10 @@ class VirtualDevice:
 
     def _reenumerate(self, mode: str) -> None:
         self.detach()
+        if self.behaviour.never_return:
+            return
+        if self.behaviour.wrong_mode:
+            mode = "normal"
         self._schedule(self.behaviour.enumerate_delay_s, lambda: self.attach(mode))
 
     def attach(self, mode: str | None = None) -> None:

@@ -120,7 +120,9 @@ class PtyPort:
                     elif not want_master and master_registered:
                         poller.unregister(self.master)
                         master_registered = False
-                    for baud in closed_now:
+                    # Several closes read in one batch all see the same termios: act once, like one
+                    # SET_LINE_CODING on a real device.
+                    for baud in closed_now[-1:]:
                         self._on_close(baud)
                 elif fd == self.master:
                     self._pump()

@@ -26,6 +26,9 @@ FLAGS = {
     "offline": "the cloud connection is down (breathing green)",
     "faildep": "the user firmware needs a newer Device OS: its dependency check fails (safe mode)",
     "unknownpid": "a Particle vendor ID with a product ID pdiag does not know",
+    "noreturn": "after a reset the device never comes back on the bus",
+    "wrongmode": "after a reset the device comes back in normal mode whatever was asked",
+    "slowreset": "the device takes 5 s to reset (Device OS waits about 1 s)",
     "vanish": "the device is unplugged while it answers a module-info request (request 90)",
 }
 

@@ -105,7 +105,7 @@ class SerialConsole:
                 if self._trace:
                     self._trace(f"serial {self.path} <- {bytes(chunk)!r}")
             text = received.decode("utf-8", errors="replace")
-            if is_complete(text) and now - last_data >= min(quiet_s, 0.05):
+            if is_complete(text) and now - last_data >= quiet_s:
                 return text
             if received and (now - last_data >= STALLED_S or now >= deadline):
                 return text
@@ -118,6 +118,10 @@ class SerialConsole:
                 )
             if not chunk:
                 self._clock.sleep(0.01)
+
+    def send(self, key: str) -> None:
+        """Send a command that has no reply (e.g. 'x' leaves listening mode)."""
+        self._write(key.encode())
 
     def _write(self, data: bytes) -> None:
         if self._trace:

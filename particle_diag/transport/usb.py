@@ -171,7 +171,10 @@ class UsbDevice:
     def control_out(self, request_type: int, request: int, value: int, index: int, data: bytes,
                     timeout_ms: int = DEFAULT_TRANSFER_TIMEOUT_MS) -> int:
         self.transfers += 1
-        payload = data if data or not self._pad_empty_out else b"\x00"
+        # Only Particle's vendor requests need the dummy byte; a DFU zero-length DNLOAD must stay empty (it is
+        # the leave request, reference §4.5).
+        pad = self._pad_empty_out and not data and (request_type & 0x60) == 0x40
+        payload = b"\x00" if pad else data
         setup = f"OUT {request_type:02x} {request:02x} v={value:04x} i={index:04x} data={payload.hex(' ')}"
         try:
             sent = int(self._dev.ctrl_transfer(request_type, request, value, index, payload, timeout_ms))

@@ -1,0 +1,273 @@
+"""``pdiag dfu read|write|erase`` (raw DfuSe memory access) and ``pdiag flash`` (checked module flashing)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from particle_diag.cli.state import AppState
+from particle_diag.errors import UsageError
+
+if TYPE_CHECKING:
+    from particle_diag.devices.dfu_session import DfuSession, TransferReport
+    from particle_diag.devices.discovery import DeviceRecord
+
+DeviceOpt = Annotated[str | None, typer.Argument(
+    metavar="[DEVICE]", help="Device ID prefix, serial port path or USB path (1-3 or 001:005).")]
+AltOpt = Annotated[int, typer.Option("--alt", min=0, metavar="N",
+                                     help="DFU alt setting: 0 internal flash, 1 DCT, 2 external flash (Gen 3).")]
+AddressOpt = Annotated[str, typer.Option("--address", metavar="A", help="Start address, hex (0x...) or decimal.")]
+LengthOpt = Annotated[str, typer.Option("--length", metavar="L", help="Number of bytes, hex (0x...) or decimal.")]
+EnterOpt = Annotated[bool, typer.Option("--enter", help="Switch the device to DFU mode first if it is not in it.")]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", envvar="PDIAG_MODE_TIMEOUT", min=0.1, metavar="SECONDS",
+                                           help="How long to wait for the device to change mode.")]
+
+PLAIN_STEPS = 10  # progress lines when stderr is not a terminal: one every 10 %
+
+
+def register(app: typer.Typer) -> None:
+    dfu = typer.Typer(help="Read, write or erase device memory over DFU (DfuSe).", no_args_is_help=True,
+                      rich_markup_mode=None)
+    dfu.command("info", help="Show the device's DFU memories (alt settings) and their segments.")(info_command)
+    dfu.command("read", help="Read memory into FILE.")(read_command)
+    dfu.command("write", help="Write FILE into memory (the sectors it touches are erased first).")(write_command)
+    dfu.command("erase", help="Erase every sector that the range touches.")(erase_command)
+    app.add_typer(dfu, name="dfu")
+    app.command("flash", help="Flash a Particle firmware binary: checks its header against the device, writes it "
+                              "over DFU, verifies it and restarts the device.")(flash_command)
+
+
+# -- pdiag dfu ... ----------------------------------------------------------------------------------------------
+def info_command(ctx: typer.Context, device: DeviceOpt = None, enter: EnterOpt = False,
+                 timeout: TimeoutOpt = 60.0) -> None:
+    from particle_diag.cli.output import console, envelope, print_json
+
+    state: AppState = ctx.obj
+    with _session(state, device, enter, timeout) as session:
+        alts = [{"alt": i, "name": layout.name, "protected": layout.protected,
+                 "segments": [{"start": s.start, "end": s.end, "sector_size": s.sector_size,
+                               "sectors": s.sector_count, "rights": s.rights} for s in layout.segments]}
+                for i, layout in enumerate(session.layouts)]
+        data = {"device_id": session.record.device_id, "transfer_size": session.client.transfer_size,
+                "alts": alts}
+    if state.json:
+        print_json(envelope("dfu", {"operation": "info", **data}))
+        return
+    out = console()
+    out.print(f"{data['device_id']}: wTransferSize {data['transfer_size']}")
+    for i, layout in enumerate(session.layouts):
+        out.print(f"alt {i}  {layout.name}" + ("  [red](protected: erase-only)[/]" if layout.protected else ""))
+        for segment in layout.segments:
+            out.print(f"    {segment.describe()}")
+
+
+def read_command(ctx: typer.Context,
+                 file: Annotated[Path, typer.Argument(metavar="FILE", help="Where to save the bytes read.")],
+                 device: DeviceOpt = None, alt: AltOpt = 0, address: AddressOpt = "",
+                 length: LengthOpt = "", enter: EnterOpt = False, timeout: TimeoutOpt = 60.0) -> None:
+    from particle_diag.devices.dfu_session import read_memory
+
+    state: AppState = ctx.obj
+    start, size = parse_number(address, "--address"), parse_length(length)
+    with _session(state, device, enter, timeout) as session, Progress(state, "read", start, size) as bar:
+        data, report = read_memory(session, alt, start, size, bar.update)
+    try:
+        file.write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"cannot write {file}: {exc.strerror}", reference="usage.file") from None
+    _finish(state, report, f"read {report.length} bytes from", f"into {file}")
+
+
+def write_command(ctx: typer.Context,
+                  file: Annotated[Path, typer.Argument(metavar="FILE", help="The bytes to write.")],
+                  device: DeviceOpt = None, alt: AltOpt = 0, address: AddressOpt = "",
+                  verify: Annotated[bool, typer.Option("--verify", help="Read the data back and compare.")] = False,
+                  enter: EnterOpt = False, timeout: TimeoutOpt = 60.0) -> None:
+    from particle_diag.devices.dfu_session import write_memory
+    from particle_diag.devices.flashing import read_image
+
+    state: AppState = ctx.obj
+    start, data = parse_number(address, "--address"), read_image(file)
+    if not data:
+        raise UsageError(f"{file} is empty: nothing to write", reference="usage.file")
+    with _session(state, device, enter, timeout) as session, Progress(state, "write", start, len(data)) as bar:
+        report = write_memory(session, alt, start, data, bar.update, verify=verify)
+    _finish(state, report, f"wrote {report.length} bytes to", "(verified)" if verify else "")
+
+
+def erase_command(ctx: typer.Context, device: DeviceOpt = None, alt: AltOpt = 0, address: AddressOpt = "",
+                  length: LengthOpt = "", enter: EnterOpt = False, timeout: TimeoutOpt = 60.0) -> None:
+    from particle_diag.devices.dfu_session import erase_memory
+
+    state: AppState = ctx.obj
+    start, size = parse_number(address, "--address"), parse_length(length)
+    with _session(state, device, enter, timeout) as session:
+        report = erase_memory(session, alt, start, size)
+    _finish(state, report, f"erased {report.length} bytes (whole sectors) at", "")
+
+
+# -- pdiag flash ------------------------------------------------------------------------------------------------
+def flash_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A Particle module binary (.bin).")],
+    device: DeviceOpt = None,
+    backup: Annotated[Path | None, typer.Option("--backup", metavar="FILE",
+                                                help="First save the flash region that will be overwritten.")]
+    = None,
+    factory: Annotated[bool, typer.Option("--factory", help="Write a user part as the backup (factory) image.")]
+    = False,
+    timeout: TimeoutOpt = 60.0,
+) -> None:
+    from particle_diag.cli.output import envelope, print_json
+    from particle_diag.devices.flashing import flash_device, plan_flash, read_image
+    from particle_diag.protocol.module_header import parse_module
+
+    state: AppState = ctx.obj
+    image = read_image(file)
+    parse_module(image)  # a truncated, corrupt or foreign file fails before any device is touched
+    record = _select(state, device)
+    plan = plan_flash(image, record.platform, factory=factory)
+    with Progress(state, "write", plan.address, len(plan.image)) as bar:
+        result = flash_device(record, state.host, image, factory=factory, backup=backup, progress=bar.update,
+                              stage=bar.stage, timeout_s=timeout)
+    if state.json:
+        print_json(envelope("flash", result.to_dict()))
+        return
+    from particle_diag.cli.output import console
+
+    h = result.plan.header
+    out = console()
+    where = "factory slot " if result.plan.factory else ""
+    out.print(f"flashed {h.function} v{h.version} ({len(result.plan.image)} bytes) to {where}"
+              f"0x{result.plan.address:08X} (alt {result.plan.alt}) of {result.device_id}: verified, device back "
+              f"in {result.came_back_in} mode")
+    out.print(f"{_rate(result.bytes_per_second)} while writing, {result.control_transfers} control transfers, "
+              f"{result.elapsed_s:.2f} s in all")
+    for note in result.to_dict()["notes"]:  # type: ignore[union-attr]
+        out.print(f"[dim]note: {note}[/]")
+
+
+# -- helpers ----------------------------------------------------------------------------------------------------
+def parse_number(text: str, option: str) -> int:
+    """Hex (0x...) or decimal; UsageError ``usage.address`` otherwise."""
+    if not text:
+        raise UsageError(f"{option} is required", reference="usage.address")
+    try:
+        value = int(text.replace("_", ""), 16) if text.lower().startswith("0x") else int(text, 10)
+    except ValueError:
+        raise UsageError(f"{option} {text!r} is not a number", "Write it in hex (0x000B4000) or decimal.",
+                         reference="usage.address") from None
+    if value < 0 or value > 0xFFFFFFFF:
+        raise UsageError(f"{option} {text} is outside the 32-bit address space", reference="usage.address")
+    return value
+
+
+def parse_length(text: str) -> int:
+    value = parse_number(text, "--length")
+    if value == 0:
+        raise UsageError("--length 0: nothing to do", reference="usage.address")
+    return value
+
+
+def _select(state: AppState, device: str | None) -> DeviceRecord:
+    from particle_diag.devices.discovery import discover
+    from particle_diag.devices.select import select
+
+    return select(discover(state.host), [device] if device else [])[0]
+
+
+class _session:
+    """Select the device, switch it to DFU when ``--enter`` asks, and open it."""
+
+    def __init__(self, state: AppState, device: str | None, enter: bool, timeout_s: float) -> None:
+        self.state, self.device, self.enter, self.timeout_s = state, device, enter, timeout_s
+        self._context = None
+
+    def __enter__(self) -> DfuSession:
+        from particle_diag.devices.dfu_session import dfu_session
+
+        record = _select(self.state, self.device)
+        if self.enter and record.mode != "dfu":
+            from particle_diag.devices.modes import change_mode
+
+            self.state.log(f"{record.device_id}: entering DFU mode")
+            change = change_mode(record, "dfu", self.state.host, timeout_s=self.timeout_s)
+            assert change.record is not None
+            record = change.record
+        self._context = dfu_session(record, self.state.host)
+        return self._context.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._context is not None
+        self._context.__exit__(*exc)  # type: ignore[arg-type]
+
+
+def _finish(state: AppState, report: TransferReport, verb: str, tail: str) -> None:
+    from particle_diag.cli.output import console, envelope, print_json
+
+    if state.json:
+        print_json(envelope("dfu", {"operation": report.operation, **report.to_dict()}))
+        return
+    console().print(f"{verb} 0x{report.address:08X} (alt {report.alt}) {tail}".rstrip()
+                    + f" in {report.elapsed_s:.2f} s: {_rate(report.bytes_per_second)}, "
+                      f"{report.control_transfers} control transfers")
+
+
+def _rate(bytes_per_second: float) -> str:
+    if bytes_per_second >= 1024 * 1024:
+        return f"{bytes_per_second / (1024 * 1024):.2f} MiB/s"
+    return f"{bytes_per_second / 1024:.1f} KiB/s"
+
+
+class Progress:
+    """A rich progress bar when stderr is a terminal, else a plain line every 10 % on stderr (none in --json
+    mode unless -v). ``stage`` prints what is happening between the bars (entering DFU, verifying...)."""
+
+    def __init__(self, state: AppState, verb: str, address: int, total: int) -> None:
+        self.state, self.verb, self.address, self.total = state, verb, address, total
+        self.plain = not sys.stderr.isatty()
+        self.quiet = state.json and not state.verbose
+        self._bar = None
+        self._task = None
+        self._next_step = 1
+
+    def __enter__(self) -> Progress:
+        if not self.plain and not self.quiet:
+            from rich.progress import BarColumn, DownloadColumn, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+            from rich.progress import Progress as RichProgress
+
+            from particle_diag.cli.output import console
+
+            self._bar = RichProgress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                                     TransferSpeedColumn(), TimeRemainingColumn(), console=console(stderr=True),
+                                     transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task(f"{self.verb} 0x{self.address:08X}", total=self.total)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def update(self, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done, total=total)  # type: ignore[arg-type]
+            return
+        while total and done * PLAIN_STEPS >= self._next_step * total and self._next_step <= PLAIN_STEPS:
+            percent = self._next_step * 100 // PLAIN_STEPS
+            print(f"{self.verb} 0x{self.address:08X}: {done}/{total} bytes ({percent}%)", file=sys.stderr,
+                  flush=True)
+            self._next_step += 1
+
+    def stage(self, text: str) -> None:
+        if self.quiet:
+            return
+        if self._bar is not None:
+            self._bar.console.print(f"[dim]{text}[/]")
+        else:
+            print(text, file=sys.stderr, flush=True)

@@ -1,0 +1,74 @@
+"""``pdiag enter dfu|listening|safe|normal`` and ``pdiag reset``, on one device or many in parallel."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from particle_diag.cli.commands.inventory import AllOpt, DeviceArg
+from particle_diag.cli.state import AppState
+
+
+class Target(str, Enum):
+    dfu = "dfu"
+    listening = "listening"
+    safe = "safe"
+    normal = "normal"
+
+
+class Via(str, Enum):
+    usb = "usb"
+    serial = "serial"
+
+
+TimeoutOpt = Annotated[float, typer.Option("--timeout", envvar="PDIAG_MODE_TIMEOUT", min=0.1, metavar="SECONDS",
+                                           help="How long to wait for the device to come back in the new mode.")]
+ViaOpt = Annotated[Via | None, typer.Option("--via", help="Force the USB control request or the serial "
+                                                          "(magic baud) path.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("enter", help="Switch devices to DFU, listening, safe or normal mode and wait until they are "
+                              "confirmed there.")(enter_command)
+    app.command("reset", help="Restart devices (DFU: leave DFU) and wait until they are back.")(reset_command)
+
+
+def enter_command(ctx: typer.Context, mode: Annotated[Target, typer.Argument(help="The mode to enter.")],
+                  devices: DeviceArg = None, all_devices: AllOpt = False, timeout: TimeoutOpt = 60.0,
+                  via: ViaOpt = None) -> None:
+    from particle_diag.devices.modes import change_mode
+
+    state: AppState = ctx.obj
+    _run(state, "enter", devices or [], all_devices,
+         lambda record: change_mode(record, mode.value, state.host, timeout_s=timeout,
+                                    via=via.value if via else None))
+
+
+def reset_command(ctx: typer.Context, devices: DeviceArg = None, all_devices: AllOpt = False,
+                  timeout: TimeoutOpt = 60.0) -> None:
+    from particle_diag.devices.modes import reset
+
+    state: AppState = ctx.obj
+    _run(state, "reset", devices or [], all_devices, lambda record: reset(record, state.host, timeout_s=timeout))
+
+
+def _run(state: AppState, command: str, selectors: list[str], all_devices: bool, action) -> None:  # type: ignore[no-untyped-def]
+    from particle_diag.cli.output import envelope, print_json
+    from particle_diag.cli.render import render_outcomes
+    from particle_diag.devices.batch import run_on_devices, worst_exit_code
+    from particle_diag.devices.discovery import discover
+    from particle_diag.devices.select import select
+
+    chosen = select(discover(state.host), selectors, all_devices=all_devices)
+    outcomes = run_on_devices(chosen, action)
+    code = worst_exit_code(outcomes)
+    if state.json:
+        failed = [o for o in outcomes if o.error is not None]
+        worst = max(failed, key=lambda o: int(o.error.exit_code)).error.as_dict() if failed else None  # type: ignore[union-attr]
+        print_json(envelope(command, {"devices": [o.to_dict() for o in outcomes]}, worst))
+    else:
+        render_outcomes(outcomes)
+    if code:
+        raise typer.Exit(code)

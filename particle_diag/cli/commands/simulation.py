@@ -1,0 +1,48 @@
+"""``pdiag sim run``: run any command with the virtual bench visible as real USB devices (umockdev)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from particle_diag.cli.state import AppState
+
+HELP = """Run COMMAND with a virtual bench that looks like real USB hardware (Linux, umockdev).
+
+Inside, `pdiag` without --sim, dfu-util, lsusb and your own scripts find the virtual devices through libusb,
+sysfs and /dev/ttyACM*. The bench lives until COMMAND ends, so its devices keep their mode and flash
+across the commands of `sh -c '...'`. Exits with COMMAND's exit code. See docs/sim-run.md.
+
+Example: pdiag sim run --bench boron,argon:dfu -- sh -c 'pdiag list; dfu-util -l'
+"""
+
+BenchOpt = Annotated[str | None, typer.Option(
+    "--bench", "-b", metavar="SPEC",
+    help="Virtual devices, as for --sim (default: the --sim value, else boron,argon:dfu,electron/1.5.2:listening).")]
+CommandArg = Annotated[list[str], typer.Argument(metavar="COMMAND", show_default=False,
+                                                              help="The program to run, and its arguments (after --).")]
+
+
+def register(app: typer.Typer) -> None:
+    sim = typer.Typer(help="Virtual bench tools.", no_args_is_help=True, rich_markup_mode=None)
+    sim.command("run", help=HELP, context_settings={"allow_interspersed_args": False,
+                                                     "ignore_unknown_options": True})(run_command)
+    app.add_typer(sim, name="sim")
+
+
+def run_command(ctx: typer.Context, command: CommandArg, bench: BenchOpt = None) -> None:
+    from particle_diag.sim import umockdev
+
+    state: AppState = ctx.find_root().obj
+    spec = bench or state.sim or umockdev.DEFAULT_BENCH
+    from particle_diag.sim.spec import parse_spec
+
+    parse_spec(spec)  # a bad spec is a usage error before anything is started
+    umockdev.load_umockdev()  # says what to install before re-executing
+    args = ["-v"] * state.verbose + (["--trace"] if state.trace else []) + ["sim", "run", "--bench", spec,
+                                                                            "--", *command]
+    umockdev.reexec_under_preload(args)
+    trace = state.trace_line if state.trace else None
+    code = umockdev.run_command(spec, command, trace)
+    raise typer.Exit(code)

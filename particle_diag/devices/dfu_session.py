@@ -1,0 +1,150 @@
+"""Opening a device in DFU mode: the USB handle, its DfuSe memory maps (one per alt setting) and a DfuClient.
+
+The alt settings and their layout strings come from the device itself (reference §1.2: parse, never
+hard-code); wTransferSize from its DFU functional descriptor (§4.2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from particle_diag.clock import SYSTEM_CLOCK, Clock
+from particle_diag.devices.discovery import DeviceRecord
+from particle_diag.devices.host import Host
+from particle_diag.devices.session import open_usb
+from particle_diag.errors import ProtectedDeviceError, UsageError
+from particle_diag.protocol.dfu import DfuClient, Progress
+from particle_diag.protocol.memory_layout import MemoryLayout, parse_layout
+from particle_diag.transport.usb import UsbDevice
+
+PROTECTED_HINT = (
+    "Device Protection refuses DFU reads, writes and erases (reference §2.7). Put the device in service mode "
+    "from the Particle console, then try again."
+)
+
+
+class NotInDfuModeError(UsageError):
+    """The operation needs DFU mode and the user did not ask pdiag to switch."""
+
+    reference = "dfu.not-in-dfu"
+
+
+class NoSuchAltError(UsageError):
+    reference = "dfu.alt"
+
+
+@dataclass
+class DfuSession:
+    record: DeviceRecord
+    dev: UsbDevice
+    client: DfuClient
+    layouts: list[MemoryLayout]
+    clock: Clock = SYSTEM_CLOCK
+    alt: int = 0
+
+    def select(self, alt: int) -> MemoryLayout:
+        """SET_INTERFACE to ``alt`` (interface 0, reference §4.3 step 1) and return its memory map."""
+        if not 0 <= alt < len(self.layouts):
+            maps = "; ".join(f"alt {i}: {layout.name} {layout.describe_span()}" for i, layout in
+                             enumerate(self.layouts))
+            raise NoSuchAltError(f"{self.record.label} has no DFU alt setting {alt}", f"Its memories: {maps}.")
+        self.dev.set_alt(alt)
+        self.alt = alt
+        return self.layouts[alt]
+
+    @property
+    def control_transfers(self) -> int:
+        return self.client.stats.control_transfers
+
+
+def require_dfu(record: DeviceRecord) -> None:
+    """Refuse devices that are not in DFU mode, or whose Device Protection would refuse everything."""
+    if record.mode != "dfu":
+        raise NotInDfuModeError(
+            f"{record.label} is in {record.mode} mode, not DFU mode",
+            "Add --enter to let pdiag switch it (or run `pdiag enter dfu` first).",
+        )
+    if record.status == "protected":
+        raise ProtectedDeviceError(f"{record.label}: Device Protection is on", PROTECTED_HINT,
+                                   reference="dfu.protected")
+
+
+@contextmanager
+def dfu_session(record: DeviceRecord, host: Host) -> Iterator[DfuSession]:
+    require_dfu(record)
+    with open_usb(record, host) as dev:
+        layouts = [parse_layout(text) for text in dev.interface_strings() if text]
+        # wTransferSize from the functional descriptor; particle-usb's 1024 when a device has none (§4.2)
+        client = DfuClient(dev, clock=host.clock, transfer_size=dev.dfu_transfer_size(),
+                           timeout_ms=int(host.request_timeout_s * 1000))
+        yield DfuSession(record, dev, client, layouts, host.clock)
+
+
+# -- memory operations (``pdiag dfu read|write|erase``) -------------------------------------------------------
+@dataclass(frozen=True)
+class TransferReport:
+    """What one DFU memory operation did, for the summary line and the JSON ``data``."""
+
+    operation: str  # read | write | erase
+    device_id: str | None
+    alt: int
+    address: int
+    length: int
+    elapsed_s: float
+    control_transfers: int
+
+    @property
+    def bytes_per_second(self) -> float:
+        return self.length / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        return {"device_id": self.device_id, "alt": self.alt, "address": self.address, "length": self.length,
+                "bytes_per_second": round(self.bytes_per_second), "elapsed_s": round(self.elapsed_s, 3),
+                "control_transfers": self.control_transfers}
+
+
+def read_memory(session: DfuSession, alt: int, address: int, length: int,
+                progress: Progress | None = None) -> tuple[bytes, TransferReport]:
+    layout = session.select(alt)
+    layout.check_access(address, length, "read")
+    start, before = session.clock.monotonic(), session.control_transfers
+    data = session.client.read(layout, address, length, progress)
+    return data, _report(session, "read", alt, address, len(data), start, before)
+
+
+def write_memory(session: DfuSession, alt: int, address: int, data: bytes, progress: Progress | None = None,
+                 *, verify: bool = False) -> TransferReport:
+    """Erase the sectors the data touches, write it, optionally read it back (reference §4.3)."""
+    layout = session.select(alt)
+    layout.check_access(address, len(data), "write")
+    start, before = session.clock.monotonic(), session.control_transfers
+    session.client.write(layout, address, data, progress, verify=verify)
+    return _report(session, "write", alt, address, len(data), start, before)
+
+
+def erase_memory(session: DfuSession, alt: int, address: int, length: int) -> TransferReport:
+    """ERASE_PAGE every sector the range touches: whole sectors, so possibly more than ``length`` bytes."""
+    layout = session.select(alt)
+    layout.check_access(address, length, "erase")
+    start, before = session.clock.monotonic(), session.control_transfers
+    sectors = session.client.erase(layout, address, length)
+    erased = sum(layout.segment_at(s).sector_size for s in sectors)  # type: ignore[union-attr]
+    return _report(session, "erase", alt, sectors[0] if sectors else address, erased, start, before)
+
+
+def sector_span(layout: MemoryLayout, address: int, length: int) -> tuple[int, int]:
+    """(start, length) of the whole sectors that a write of ``[address, address + length)`` erases."""
+    sectors = layout.sectors_in(address, length)
+    if not sectors:
+        return address, 0
+    last = layout.segment_at(sectors[-1])
+    assert last is not None
+    return sectors[0], sectors[-1] + last.sector_size - sectors[0]
+
+
+def _report(session: DfuSession, operation: str, alt: int, address: int, length: int, start: float,
+            before: int) -> TransferReport:
+    return TransferReport(operation, session.record.device_id, alt, address, length,
+                          session.clock.monotonic() - start, session.control_transfers - before)

@@ -1,0 +1,283 @@
+"""Mode control: enter DFU, listening, safe or normal mode, or reset, and confirm the device got there.
+
+Paths (reference §5, §3.2, §4.5), chosen from what the device's firmware supports:
+- normal/listening/safe -> control requests 50 (DFU), 60 (safe), 70/71 (start/stop listening), 40 (reset);
+- firmware without control requests -> magic baud rates on the CDC port: 14400 DFU (every version),
+  28800 listening (before 6.0.0);
+- DFU -> DfuSe leave (normal) or Particle's DfuSe command 0xFA (safe).
+A change is confirmed only when the device is seen again in the mode asked for: matched by device ID, then
+by USB port path.  Safe mode has no USB flag: it is confirmed by the re-enumeration after the request and,
+where the module checks show it, by the failed user part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from particle_diag.devices import capabilities
+from particle_diag.devices.discovery import DeviceRecord, locate
+from particle_diag.devices.host import Host
+from particle_diag.devices.session import control_session, open_usb
+from particle_diag.errors import (
+    DeviceGoneError,
+    DeviceTimeoutError,
+    PdiagError,
+    ProtectedDeviceError,
+    ProtocolError,
+    UnsupportedError,
+    UsageError,
+)
+from particle_diag.protocol.control import RequestFailed
+
+TARGETS = ("dfu", "listening", "safe", "normal")
+VIAS = ("usb", "serial")
+SETTLE_S = 2.0  # a device back in another mode for this long came back wrong (not merely still booting)
+REQ_RESET, REQ_DFU, REQ_SAFE, REQ_START_LISTENING, REQ_STOP_LISTENING = 40, 50, 60, 70, 71
+NOT_ALLOWED = -130
+# After a magic-baud pulse Particle's own helper waits about a second before looking for the device again
+# (device-os build/serial_switcher.py, reference §3.2); re-opening the port sooner could reset the line coding
+# before the device has acted on it.
+MAGIC_BAUD_SETTLE_S = 1.0
+
+
+class ModeTimeoutError(DeviceTimeoutError):
+    reference = "mode.timeout"
+    default_hint = "The device did not come back: check it is still plugged in, then use the buttons (see below)."
+
+
+class WrongModeError(ProtocolError):
+    reference = "mode.wrong"
+
+
+class ListeningDisabledError(UnsupportedError):
+    reference = "mode.listening-disabled"
+
+
+@dataclass
+class ModeChange:
+    device_id: str | None
+    old_mode: str
+    new_mode: str
+    elapsed_s: float
+    path: str  # "none" | "usb-request" | "magic-baud" | "dfuse" | "serial-console"
+    record: DeviceRecord | None = None
+    confirmed_by: str = "mode"  # "mode" (observed) | "re-enumeration" (safe mode, not observable)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"device_id": self.device_id, "old_mode": self.old_mode, "new_mode": self.new_mode,
+                "elapsed_s": round(self.elapsed_s, 3), "path": self.path, "confirmed_by": self.confirmed_by,
+                "notes": self.notes}
+
+
+def button_hint(record: DeviceRecord, target: str) -> str:
+    """The documented button sequence for ``target``, in the device's own button names."""
+    p = record.platform
+    system = p.buttons.get("system", "MODE") if p else "MODE"
+    reset = p.buttons.get("reset", "RESET") if p else "RESET"
+    return {
+        "dfu": f"Hold {system}, tap {reset}, keep holding {system} until the LED blinks yellow (after magenta), "
+               f"then release.",
+        "safe": f"Hold {system}, tap {reset}, release {system} when the LED blinks magenta: it then breathes "
+                f"magenta.",
+        "listening": f"Hold {system} for about three seconds until the LED blinks dark blue.",
+        "normal": f"Tap {reset}.",
+    }[target]
+
+
+# -- the public API ------------------------------------------------------------------------------------------
+def change_mode(record: DeviceRecord, target: str, host: Host, *, timeout_s: float = 60.0,
+                via: str | None = None) -> ModeChange:
+    """Put the device in ``target`` mode and return once it is confirmed there."""
+    if target not in TARGETS:
+        raise UsageError(f"unknown mode '{target}'", f"Modes: {', '.join(TARGETS)}.", reference="usage.mode")
+    if via is not None and via not in VIAS:
+        raise UsageError(f"unknown path '{via}'", "Use --via usb or --via serial.", reference="usage.via")
+    start = host.clock.monotonic()
+    _refuse_unreachable(record, target)
+    if record.mode == target:
+        change = ModeChange(record.device_id, record.mode, target, 0.0, "none", record)
+        if target == "normal":
+            change.notes.append("safe mode cannot be seen over USB: if the LED breathes magenta, run `pdiag reset`")
+        return change
+    path, expect_reset, current = _request(record, target, host, via)
+    change = _confirm(current, target, host, start, timeout_s, path, expect_reset)
+    change.old_mode = record.mode
+    return change
+
+
+def reset(record: DeviceRecord, host: Host, *, timeout_s: float = 60.0) -> ModeChange:
+    """Restart the device and wait until it is back (DFU: leave DFU)."""
+    start = host.clock.monotonic()
+    _refuse_unreachable(record, "normal")
+    if record.mode == "dfu":
+        path = _leave_dfu(record, host)
+        return _confirm(record, "normal", host, start, timeout_s, path, True, accept=("normal", "safe"))
+    p = record.platform
+    if p is not None and capabilities.has_control_service(p.generation, record.device_os or "0.0.0"):
+        _send_request(record, host, REQ_RESET, "normal")
+    elif p is not None and capabilities.has_raw_out_requests(record.device_os or "0.0.0"):
+        with control_session(record, host, reset_stale=False) as client:
+            _ignore_reset_race(lambda: client.raw_out(REQ_RESET))
+    else:
+        raise UnsupportedError(f"{record.label} cannot be reset over USB", button_hint(record, "normal"),
+                               reference="mode.unsupported")
+    return _confirm(record, "normal", host, start, timeout_s, "usb-request", True,
+                    accept=("normal", "safe", "listening"))
+
+
+# -- choosing and sending the request ------------------------------------------------------------------------
+def _refuse_unreachable(record: DeviceRecord, target: str) -> None:
+    if record.status == "inaccessible" and record.problem is not None:
+        raise record.problem
+    if record.status == "protected" and record.mode != "dfu":
+        raise ProtectedDeviceError(
+            f"{record.label}: Device Protection refuses mode changes over USB",
+            "Put the device in service mode from the Particle console, or use the buttons: "
+            + button_hint(record, target),
+        )
+
+
+def _request(record: DeviceRecord, target: str, host: Host, via: str | None) -> tuple[str, bool, DeviceRecord]:
+    """Send what makes the device change mode; returns (path, whether it resets on the way, the record to
+    confirm against: a device that had to leave DFU first has a new address)."""
+    if record.mode == "dfu":
+        if target == "safe" and _dfu_supports_safe_mode(record, host):
+            return _dfu_safe_mode(record, host), True, record
+        path = _leave_dfu(record, host)
+        if target == "normal":
+            return path, True, record
+        # DFU -> listening (or safe without 0xFA): back to the application first, then ask again.
+        back = _confirm(record, "normal", host, host.clock.monotonic(), 60.0, path, True,
+                        accept=("normal", "safe"))
+        assert back.record is not None
+        record = back.record
+    p = record.platform
+    version = record.device_os or "0.0.0"
+    has_requests = p is not None and capabilities.has_control_service(p.generation, version) and \
+        record.status not in ("unresponsive",)
+    if via == "serial" or not has_requests:
+        return _serial_path(record, target, host, version), target in ("dfu",), record
+    request = {"dfu": REQ_DFU, "safe": REQ_SAFE, "listening": REQ_START_LISTENING,
+               "normal": REQ_STOP_LISTENING if record.mode == "listening" else REQ_RESET}[target]
+    _send_request(record, host, request, target)
+    return "usb-request", request in (REQ_DFU, REQ_SAFE, REQ_RESET), record
+
+
+def _send_request(record: DeviceRecord, host: Host, request: int, target: str) -> None:
+    try:
+        with control_session(record, host) as client:
+            reply = client.request(request)
+    except DeviceGoneError as exc:
+        raise DeviceGoneError(f"{record.label} was unplugged during the switch to {target} mode",
+                              "Plug it back in; if it does not show up, use the buttons: "
+                              + button_hint(record, target), reference="mode.unplugged") from exc
+    if reply.result == 0:
+        return
+    if reply.result == -1801:
+        raise ProtectedDeviceError(f"{record.label}: Device Protection refused the switch to {target} mode",
+                                   "Use the buttons: " + button_hint(record, target))
+    if reply.result == NOT_ALLOWED and request == REQ_START_LISTENING:
+        raise ListeningDisabledError(
+            f"{record.label}: the firmware has disabled listening mode (FEATURE_DISABLE_LISTENING_MODE)",
+            "Flash firmware that allows listening mode, or configure the device another way.")
+    if reply.result == -120:
+        raise UnsupportedError(f"{record.label}: this Device OS does not support the request for {target} mode",
+                               "Use the buttons: " + button_hint(record, target), reference="mode.unsupported")
+    raise RequestFailed(request, reply.result)
+
+
+def _serial_path(record: DeviceRecord, target: str, host: Host, version: str) -> str:
+    """Firmware without control requests: the magic baud rates, or the console's 'x' to leave listening."""
+    from particle_diag.transport.serial import SerialConsole, pulse_magic_baud
+
+    if record.serial_port is None:
+        raise UnsupportedError(
+            f"{record.label}: the firmware predates USB control requests and no serial port was found",
+            "Use the buttons: " + button_hint(record, target), reference="mode.unsupported")
+    if target == "dfu" or (target == "listening" and capabilities.listening_baud_supported(version)):
+        pulse_magic_baud(record.serial_port, capabilities.magic_baud(target), host.trace)
+        host.clock.sleep(MAGIC_BAUD_SETTLE_S)
+        return "magic-baud"
+    if target == "normal" and record.mode == "listening":
+        with SerialConsole(record.serial_port, clock=host.clock, trace=host.trace) as console:
+            console.send("x")  # listening-mode console: leave listening mode (reference §3.3)
+        return "serial-console"
+    raise UnsupportedError(
+        f"{record.label}: no USB or serial path into {target} mode on Device OS {version}",
+        "Use the buttons: " + button_hint(record, target), reference="mode.unsupported")
+
+
+def _dfu_client(dev, host: Host):  # type: ignore[no-untyped-def]
+    from particle_diag.protocol.dfu import DfuClient
+
+    return DfuClient(dev, clock=host.clock, transfer_size=dev.dfu_transfer_size(4096))
+
+
+def _leave_dfu(record: DeviceRecord, host: Host) -> str:
+    with open_usb(record, host) as dev:
+        _ignore_reset_race(lambda: _dfu_client(dev, host).leave())
+    return "dfuse"
+
+
+def _dfu_supports_safe_mode(record: DeviceRecord, host: Host) -> bool:
+    """Particle's DfuSe command 0xFA (reboot into safe mode) is listed by GET_COMMANDS where it exists."""
+    with open_usb(record, host) as dev:
+        return 0xFA in _dfu_client(dev, host).get_commands()
+
+
+def _dfu_safe_mode(record: DeviceRecord, host: Host) -> str:
+    with open_usb(record, host) as dev:
+        _ignore_reset_race(_dfu_client(dev, host).enter_safe_mode)
+    return "dfuse"
+
+
+def _ignore_reset_race(action: Callable[[], object]) -> None:
+    """A device that resets while answering may fail the last transfer; it did what was asked (ref. §4.5)."""
+    try:
+        action()
+    except (DeviceGoneError, DeviceTimeoutError):
+        pass
+
+
+# -- confirmation ------------------------------------------------------------------------------------------
+def _confirm(record: DeviceRecord, target: str, host: Host, start: float, timeout_s: float, path: str,
+             expect_reset: bool, accept: tuple[str, ...] | None = None) -> ModeChange:
+    accept = accept or (target,)
+    deadline = start + timeout_s
+    old_address = record.usb.address if record.usb else None
+    old_pid = record.usb.pid if record.usb else None
+    wrong_since: float | None = None
+    seen: DeviceRecord | None = None
+    while True:
+        now = host.clock.monotonic()
+        try:
+            seen = locate(host, record.device_id, record.usb.path if record.usb else None)
+        except PdiagError:
+            seen = None  # the bus changes under us while the device re-enumerates
+        fresh = seen is not None and (not expect_reset or seen.usb is None or old_address is None
+                                      or (seen.usb.address, seen.usb.pid) != (old_address, old_pid))
+        if seen is not None and fresh and seen.status != "unresponsive":
+            mode = "safe" if target == "safe" and path != "none" and seen.mode == "normal" else seen.mode
+            if mode in accept or (target == "normal" and seen.mode in accept):
+                change = ModeChange(record.device_id, record.mode, mode, now - start, path, seen)
+                if target == "safe" and seen.mode == "normal":
+                    change.confirmed_by = "re-enumeration"
+                    change.notes.append("safe mode is not reported over USB: confirmed by the restart after "
+                                        "the request (the LED breathes magenta)")
+                return change
+            wrong_since = now if wrong_since is None else wrong_since
+            if now - wrong_since >= SETTLE_S and seen.mode not in ("unknown",):
+                hint = "Try again; if it keeps happening use the buttons: " + button_hint(record, target)
+                if seen.mode == "safe":
+                    hint = ("The user firmware fails its module checks (usually it needs a newer Device OS), so "
+                            "the device keeps starting in safe mode: `pdiag identify` shows which check fails; "
+                            "flash a matching Device OS or other user firmware.")
+                raise WrongModeError(f"{record.label} came back in {seen.mode} mode instead of {target} mode", hint)
+        if now >= deadline:
+            where = "never came back" if seen is None else f"is still in {seen.mode} mode"
+            raise ModeTimeoutError(
+                f"{record.label} {where} after {timeout_s:g} s waiting for {target} mode",
+                "Check the cable and power. To switch by hand: " + button_hint(record, target))
+        host.clock.sleep(min(host.poll_interval_s, max(0.0, deadline - now)))
