@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -11,14 +11,14 @@ from particle_diag.cli.commands.inventory import AllOpt, DeviceArg
 from particle_diag.cli.state import AppState
 
 
-class Target(str, Enum):
+class Target(StrEnum):
     dfu = "dfu"
     listening = "listening"
     safe = "safe"
     normal = "normal"
 
 
-class Via(str, Enum):
+class Via(StrEnum):
     usb = "usb"
     serial = "serial"
 
@@ -35,7 +35,7 @@ def register(app: typer.Typer) -> None:
     app.command("reset", help="Restart devices (DFU: leave DFU) and wait until they are back.")(reset_command)
 
 
-def enter_command(ctx: typer.Context, mode: Annotated[Target, typer.Argument(help="The mode to enter.")],
+def enter_command(ctx: typer.Context, mode: Annotated[Target, typer.Argument(metavar="MODE", help="The mode to enter.")],
                   devices: DeviceArg = None, all_devices: AllOpt = False, timeout: TimeoutOpt = 60.0,
                   via: ViaOpt = None) -> None:
     from particle_diag.devices.modes import change_mode
