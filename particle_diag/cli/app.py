@@ -47,7 +47,7 @@ def build_app() -> typer.Typer:
         probe_timeout: Annotated[float, typer.Option(
             "--probe-timeout", envvar="PDIAG_PROBE_TIMEOUT", min=0.05, metavar="SECONDS",
             help="How long listing waits for a device before calling it unresponsive.")] = 2.0,
-        no_color: Annotated[bool, typer.Option("--no-color", envvar="NO_COLOR",
+        no_color: Annotated[bool, typer.Option("--no-color", envvar=["PDIAG_NO_COLOR", "NO_COLOR"],
                                                help="Plain output without colour.")] = False,
         version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
                                               help="Print the version and exit.")] = False,
