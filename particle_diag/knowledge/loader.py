@@ -95,8 +95,19 @@ class _Loader:
             where = f"devices.toml: device '{did}'"
             _check_keys(
                 entry,
-                {"id", "display", "in_document", "platforms", "aliases", "flags", "system_button",
-                 "reset_button", "network_type", "led_scheme", "note"},
+                {
+                    "id",
+                    "display",
+                    "in_document",
+                    "platforms",
+                    "aliases",
+                    "flags",
+                    "system_button",
+                    "reset_button",
+                    "network_type",
+                    "led_scheme",
+                    "note",
+                },
                 where,
             )
             if did in seen:
@@ -327,8 +338,19 @@ def _signature(
 
 
 _STATE_KEYS = {
-    "id", "title", "group", "section", "meaning", "applies_to", "signature", "step", "actions", "related",
-    "documented", "source", "kind",
+    "id",
+    "title",
+    "group",
+    "section",
+    "meaning",
+    "applies_to",
+    "signature",
+    "step",
+    "actions",
+    "related",
+    "documented",
+    "source",
+    "kind",
 }
 
 
@@ -349,7 +371,7 @@ def _state(
     for key in ("title", "group", "meaning"):
         if not str(entry.get(key, "")).strip():
             raise _err(where, f"missing '{key}'")
-    acts = _strs(entry.get("actions"), where, "actions")
+    acts = tuple(dict.fromkeys(_strs(entry.get("actions"), where, "actions")))
     for a in acts:
         _check_action(a, actions, where)
     for key in ("title", "meaning"):
@@ -404,9 +426,7 @@ def _sos(
         own = _steps(entry.get("step"), where, flags, actions, required=True)
         steps = (*before, *own, *after)
         name = entry["name"]
-        meaning = f"The firmware crashed with SOS code {code}: {name.lower()}. " + " ".join(
-            entry["causes"][:1]
-        )
+        meaning = f"The firmware crashed with SOS code {code}: {name.lower()}. " + " ".join(entry["causes"][:1])
         state_raw = {
             "id": f"sos-{entry['id']}",
             "title": f"SOS {code}: {name}",
@@ -435,8 +455,19 @@ def _rule(
     where = f"{file}: rule '{rid}'"
     _check_keys(
         entry,
-        {"id", "title", "severity", "priority", "summary", "when", "when_any", "unless", "state", "step",
-         "actions"},
+        {
+            "id",
+            "title",
+            "severity",
+            "priority",
+            "summary",
+            "when",
+            "when_any",
+            "unless",
+            "state",
+            "step",
+            "actions",
+        },
         where,
     )
     if entry.get("severity") not in SEVERITIES:
@@ -464,7 +495,7 @@ def _rule(
     if state is not None and state != "@led_state" and state not in state_ids:
         raise _err(where, f"unknown state '{state}'")
     steps = _steps(entry.get("step"), where, flags, actions, required=state is None)
-    acts = _strs(entry.get("actions"), where, "actions")
+    acts = tuple(dict.fromkeys(_strs(entry.get("actions"), where, "actions")))
     for a in acts:
         _check_action(a, actions, where)
     return Rule(

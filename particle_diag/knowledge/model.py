@@ -339,7 +339,11 @@ class Knowledge:
             d = device if isinstance(device, Device) else self.device(device)
             ctx = d.context()
             return [
-                Step(fill(t.text, ctx), t.action and fill(t.action, ctx), tuple(fill(c, ctx) for c in t.commands))
+                Step(
+                    fill(t.text, ctx),
+                    t.action and fill(t.action, ctx),
+                    tuple(fill(c, ctx) for c in t.commands),
+                )
                 for t in steps
                 if t.condition.holds(d.flags)
             ]

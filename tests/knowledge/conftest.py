@@ -1,0 +1,27 @@
+"""Fixtures for the knowledge and rule-engine tests (no hardware, no network)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from particle_diag.knowledge import Knowledge, load
+from particle_diag.knowledge import doctemplate as dt
+
+FIXTURES = Path(__file__).parent / "fixtures"
+# CI keeps shared/ beside the clone: <clone>/../shared/reference/...
+REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+DOCUMENT = REFERENCE / "status-led-and-device-modes.md"
+
+
+@pytest.fixture(scope="session")
+def kb() -> Knowledge:
+    return load()
+
+
+@pytest.fixture(scope="session")
+def template() -> dt.Template:
+    if not DOCUMENT.is_file():
+        pytest.skip(f"source document not available at {DOCUMENT} (shared/ must sit beside the repository)")
+    return dt.parse(DOCUMENT.read_text(encoding="utf-8"))
