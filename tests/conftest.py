@@ -57,8 +57,8 @@ def pdiag(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -
     """Run `pdiag ARGS` in this process (as the console script does) and capture what it prints."""
     from particle_diag.cli.main import main
 
-    for name in ("PDIAG_SIM", "PDIAG_JSON", "PDIAG_TRACE", "PDIAG_VERBOSE", "PDIAG_REQUEST_TIMEOUT", "PDIAG_MODE_TIMEOUT",
-                 "PDIAG_PROBE_TIMEOUT"):
+    for name in ("PDIAG_SIM", "PDIAG_JSON", "PDIAG_TRACE", "PDIAG_VERBOSE", "PDIAG_REQUEST_TIMEOUT",
+                 "PDIAG_MODE_TIMEOUT", "PDIAG_PROBE_TIMEOUT", "PDIAG_SIM_TIMING"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "200")
 

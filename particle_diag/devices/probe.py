@@ -20,10 +20,13 @@ SYSTEM_VERSION_RAW = 30
 SERIAL_PROBE_TIMEOUT_S = 1.0
 
 
-def probe_mode(record: DeviceRecord, host: Host) -> None:
-    """Fill in mode, status and Device OS of a device seen with its normal (serial) PID."""
+def probe_mode(record: DeviceRecord, host: Host, *, reset_stale: bool = True) -> None:
+    """Fill in mode, status and Device OS of a device seen with its normal (serial) PID.
+
+    ``reset_stale=False`` (watch) leaves other processes' in-flight requests alone: no RESET(0) on open."""
     try:
-        with control_session(record, host, request_timeout_s=host.probe_timeout_s) as client:
+        with control_session(record, host, request_timeout_s=host.probe_timeout_s,
+                             reset_stale=reset_stale) as client:
             record.device_os = _raw_version(client)
             _probe_with_requests(record, client, host)
     except DeviceTimeoutError as exc:

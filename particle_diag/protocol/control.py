@@ -75,8 +75,8 @@ class Reply:
         return self.result == 0
 
 
-class RequestFailed(PdiagError):
-    """The device ran the request and returned a non-zero result code."""
+class RequestFailed(ProtocolError):
+    """The device ran the request and returned a non-zero result code (exit code 7, like any protocol error)."""
 
     reference = "device.request-failed"
 

@@ -26,6 +26,9 @@ def port_lister(bench: Bench) -> PortLister:
 
 def start_bench(spec: str) -> tuple[Bench, Any, PortLister]:
     from particle_diag.sim.pyusb_backend import BenchBackend
+    from particle_diag.sim.timing import apply_from_env
 
-    bench = Bench.from_spec(spec).start()
+    bench = Bench.from_spec(spec)
+    apply_from_env(bench)  # PDIAG_SIM_TIMING=realistic: real-hardware delays (docs/factory.md)
+    bench.start()
     return bench, BenchBackend(bench), port_lister(bench)
