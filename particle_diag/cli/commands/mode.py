@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from particle_diag.cli.commands.inventory import AllOpt, DeviceArg
 from particle_diag.cli.state import AppState
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from particle_diag.devices.discovery import DeviceRecord
+    from particle_diag.devices.modes import ModeChange
 
 
 class Target(StrEnum):
@@ -35,7 +41,10 @@ def register(app: typer.Typer) -> None:
     app.command("reset", help="Restart devices (DFU: leave DFU) and wait until they are back.")(reset_command)
 
 
-def enter_command(ctx: typer.Context, mode: Annotated[Target, typer.Argument(metavar="MODE", help="The mode to enter.")],
+ModeArg = Annotated[Target, typer.Argument(metavar="MODE", help="The mode to enter.")]
+
+
+def enter_command(ctx: typer.Context, mode: ModeArg,
                   devices: DeviceArg = None, all_devices: AllOpt = False, timeout: TimeoutOpt = 60.0,
                   via: ViaOpt = None) -> None:
     from particle_diag.devices.modes import change_mode
@@ -54,7 +63,8 @@ def reset_command(ctx: typer.Context, devices: DeviceArg = None, all_devices: Al
     _run(state, "reset", devices or [], all_devices, lambda record: reset(record, state.host, timeout_s=timeout))
 
 
-def _run(state: AppState, command: str, selectors: list[str], all_devices: bool, action) -> None:  # type: ignore[no-untyped-def]
+def _run(state: AppState, command: str, selectors: list[str], all_devices: bool,
+         action: Callable[[DeviceRecord], ModeChange]) -> None:
     from particle_diag.cli.output import envelope, print_json
     from particle_diag.cli.render import render_outcomes
     from particle_diag.devices.batch import run_on_devices, worst_exit_code
