@@ -29,7 +29,7 @@ def console(stderr: bool = False):  # type: ignore[no-untyped-def]
     out = Console(stderr=stderr, highlight=False, soft_wrap=False)
     if not out.is_terminal:
         # Piped or captured output: never truncate cells to an assumed 80-column terminal.
-        out = Console(stderr=stderr, highlight=False, soft_wrap=False, width=400, no_color=True)
+        out = Console(stderr=stderr, highlight=False, soft_wrap=True, width=400, no_color=True)
     return out
 
 

@@ -46,6 +46,7 @@ RULE_PREDICATES = frozenset(
         "diag_lt",
         "diag_gt",
         "device_found",
+        "device_unresponsive",
         "permission_denied",
         "udev_rules_installed",
         "modemmanager_running",

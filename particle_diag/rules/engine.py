@@ -89,6 +89,7 @@ class Facts:
     led_description: str | None = None
     led_state: tuple[str, ...] = ()
     led_duration_s: float | None = None
+    device_unresponsive: bool | None = None  # on USB but control requests never complete (busy firmware)
     # host facts
     device_found: bool | None = None
     permission_denied: bool | None = None
@@ -357,6 +358,11 @@ PREDICATES: dict[str, Callable[[_Context, Any], list[str]]] = {
     "diag_gt": _p_diag_gt,
     "device_found": _bool_fact(
         "device_found", "a Particle device is visible on USB", "no Particle device was found on USB"
+    ),
+    "device_unresponsive": _bool_fact(
+        "device_unresponsive",
+        "the device is on USB but did not answer control requests in time",
+        "the device answers control requests",
     ),
     "permission_denied": _bool_fact(
         "permission_denied", "opening the device failed: permission denied", "the device could be opened"

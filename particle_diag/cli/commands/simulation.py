@@ -19,9 +19,10 @@ Example: pdiag sim run --bench boron,argon:dfu -- sh -c 'pdiag list; dfu-util -l
 
 BenchOpt = Annotated[str | None, typer.Option(
     "--bench", "-b", metavar="SPEC",
-    help="Virtual devices, as for --sim (default: the --sim value, else boron,argon:dfu,electron/1.5.2:listening).")]
-CommandArg = Annotated[list[str], typer.Argument(metavar="COMMAND", show_default=False,
-                                                              help="The program to run, and its arguments (after --).")]
+    help="Virtual devices, as for --sim (default: the --sim value, else "
+         "boron,argon:dfu,electron/1.5.2:listening).")]
+CommandArg = Annotated[list[str], typer.Argument(
+    metavar="COMMAND", show_default=False, help="The program to run, and its arguments (after --).")]
 
 
 def register(app: typer.Typer) -> None:
@@ -40,8 +41,8 @@ def run_command(ctx: typer.Context, command: CommandArg, bench: BenchOpt = None)
 
     parse_spec(spec)  # a bad spec is a usage error before anything is started
     umockdev.load_umockdev()  # says what to install before re-executing
-    args = ["-v"] * state.verbose + (["--trace"] if state.trace else []) + ["sim", "run", "--bench", spec,
-                                                                            "--", *command]
+    options = ["-v"] * state.verbose + ["--trace"] * state.trace + ["--json"] * state.json
+    args = [*options, "sim", "run", "--bench", spec, "--", *command]
     umockdev.reexec_under_preload(args)
     trace = state.trace_line if state.trace else None
     code = umockdev.run_command(spec, command, trace)

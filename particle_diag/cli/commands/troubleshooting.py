@@ -1,0 +1,320 @@
+"""``pdiag led``, ``pdiag sos``, ``pdiag doctor`` and ``pdiag troubleshoot`` (docs/troubleshooting.md)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from particle_diag.cli.commands.inventory import AllOpt, DeviceArg
+from particle_diag.cli.state import AppState
+
+if TYPE_CHECKING:
+    from particle_diag.cli.troubleshoot_session import ActionOutcome, Recheck
+    from particle_diag.devices.discovery import DeviceRecord
+    from particle_diag.knowledge.model import Device, Knowledge
+
+PlatformOpt = Annotated[str | None, typer.Option(
+    "--device", "-d", metavar="PLATFORM",
+    help="The kind of device (boron, argon, photon, electron, p2, tracker, ...): only its LED states and steps.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("led", help="Explain a status LED described in words, e.g. pdiag led blinking green --device boron."
+                )(led_command)
+    app.command("sos", help="Explain an SOS panic code: the number of red blinks between two SOS patterns.")(
+        sos_command)
+    app.command("doctor", help="Check the attached device over USB and this computer's USB set-up, and rank "
+                               "what is wrong, with the steps to fix it.")(doctor_command)
+    app.command("troubleshoot", help="A guided session at the bench: identify the LED with animations, follow "
+                                     "the steps, run pdiag actions, save a report.")(troubleshoot_command)
+
+
+def _kb() -> Knowledge:
+    from particle_diag.knowledge import load
+
+    return load()
+
+
+# -- pdiag led -------------------------------------------------------------------------------------------------
+
+
+def led_command(
+    ctx: typer.Context,
+    description: Annotated[list[str], typer.Argument(metavar="DESCRIPTION...",
+                                                     help="What the LED does, e.g. 'fast blinking cyan', "
+                                                          "'SOS then 8 blinks', 'blinks cyan then 2 orange'.")],
+    device: PlatformOpt = None,
+) -> None:
+    from particle_diag.cli.output import envelope, print_json
+    from particle_diag.cli.terminal import Terminal, is_interactive
+    from particle_diag.cli.troubleshoot_render import render_candidates
+    from particle_diag.rules.led import match_description
+    from particle_diag.rules.report import candidates_dict
+
+    state: AppState = ctx.obj
+    kb = _kb()
+    text = " ".join(description).strip()
+    dev = kb.device(device) if device else None
+    candidates = match_description(text, dev, kb)  # NotFoundError (11) when nothing matches
+    if state.json:
+        print_json(envelope("led", {"description": text, "device": dev.id if dev else None,
+                                    "candidates": candidates_dict(candidates, kb, dev)}))
+        return
+    if len(candidates) > 1 and is_interactive():
+        from particle_diag.rules.led import describe_signature
+
+        term = Terminal(color=state.color)
+        where = f" on the {dev.display}" if dev else ""
+        choices = [(c.state.id, f"{c.state.title}  ({describe_signature(c.state.signature, kb)})"
+                    if c.state.signature else c.state.title) for c in candidates]
+        chosen = term.ask_choice(f"'{text}'{where} fits several states. Which one is it?", choices,
+                                 default=candidates[0].state.id)
+        candidates = [c for c in candidates if c.state.id == chosen]
+        term.say()
+    render_candidates(candidates, kb, dev, text, state)
+
+
+# -- pdiag sos -------------------------------------------------------------------------------------------------
+
+
+def sos_command(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(metavar="N", help="The number of red blinks between two SOS patterns.")],
+    device: PlatformOpt = None,
+) -> None:
+    from particle_diag.cli.output import envelope, print_json
+    from particle_diag.cli.troubleshoot_render import render_sos
+    from particle_diag.errors import UsageError
+    from particle_diag.rules.report import sos_dict
+    from particle_diag.rules.sos import lookup
+
+    state: AppState = ctx.obj
+    kb = _kb()
+    if not code.strip().isdigit():
+        raise UsageError(f"'{code}' is not an SOS code",
+                         "Give the number of red blinks between two SOS patterns, e.g. `pdiag sos 8`.",
+                         reference="usage.sos")
+    dev = kb.device(device) if device else None
+    data = {**sos_dict(lookup(int(code), kb), kb, dev), "device": dev.id if dev else None}
+    if state.json:
+        print_json(envelope("sos", data))
+    else:
+        render_sos(data, state)
+
+
+# -- pdiag doctor ----------------------------------------------------------------------------------------------
+
+
+def doctor_command(
+    ctx: typer.Context,
+    devices: DeviceArg = None,
+    all_devices: AllOpt = False,
+    led: Annotated[str | None, typer.Option("--led", metavar="DESCRIPTION",
+                                            help="What the status LED does, e.g. 'breathing green'.")] = None,
+) -> None:
+    from particle_diag.cli.output import envelope, print_json
+    from particle_diag.cli.troubleshoot_render import render_doctor
+    from particle_diag.devices.observe import collect
+    from particle_diag.errors import UsageError
+    from particle_diag.rules.engine import evaluate
+    from particle_diag.rules.report import finding_dict
+
+    state: AppState = ctx.obj
+    if led is not None and not led.strip():
+        raise UsageError("empty --led description", "Describe the LED, e.g. --led 'breathing green'.",
+                         reference="usage.led")
+    kb = _kb()
+    inp = collect(state.host, devices or [], all_devices=all_devices, led=led)
+    results = []
+    for obs in inp.observations:
+        if led:
+            _note_unmatched_led(obs, led, kb)
+        results.append((obs, evaluate(obs.facts, kb)))
+    if state.json:
+        entries = []
+        flat = []
+        for obs, findings in results:
+            device_id = obs.record.device_id if obs.record else None
+            found = [finding_dict(f) for f in findings]
+            entries.append({**obs.to_dict(), "findings": found})
+            flat.extend({**f, "device_id": device_id} for f in found)
+        devices_out = [e for e in entries if e["device"] is not None]
+        print_json(envelope("doctor", {"host": inp.host, "simulated": state.host.simulated, "led": led,
+                                       "devices": devices_out, "findings": flat}))
+        return
+    render_doctor(inp, results, state, state.host.simulated)
+
+
+def _note_unmatched_led(obs, led: str, kb: Knowledge) -> None:  # type: ignore[no-untyped-def]
+    from particle_diag.errors import PdiagError
+    from particle_diag.rules.led import match_description
+
+    device = None
+    if obs.facts.platform:
+        try:
+            device = kb.device(obs.facts.platform)
+        except PdiagError:
+            device = None
+    try:
+        match_description(led, device, kb)
+    except PdiagError as exc:
+        obs.notes.append(f"the LED description was not used: {exc.message}")
+
+
+# -- pdiag troubleshoot ----------------------------------------------------------------------------------------
+
+
+def troubleshoot_command(
+    ctx: typer.Context,
+    devices: DeviceArg = None,
+    device: PlatformOpt = None,
+    report: Annotated[str | None, typer.Option("--report", metavar="PATH",
+                                               help="Save the session report here (PATH as Markdown, and the "
+                                                    "same name with .json).")] = None,
+) -> None:
+    from datetime import UTC, datetime
+
+    from particle_diag import __version__
+    from particle_diag.cli.led_player import LedPlayer, TerminalKeys, cbreak
+    from particle_diag.cli.terminal import Terminal, is_interactive
+    from particle_diag.cli.troubleshoot_session import Session, drive, save_report
+    from particle_diag.clock import SystemClock
+    from particle_diag.errors import UsageError
+
+    state: AppState = ctx.obj
+    if state.json or not is_interactive():
+        raise UsageError("pdiag troubleshoot is interactive: it needs a terminal for input and output",
+                         "In scripts use `pdiag led DESCRIPTION` or `pdiag doctor` (both with --json).",
+                         reference="usage.interactive")
+    kb = _kb()
+    term = Terminal(color=state.color)
+    dev = kb.device(device) if device else None
+    link = _DeviceLink.attach(state, devices or [], term)
+    findings_before = []
+    device_info = None
+    if link is not None:
+        device_info = link.record.to_dict()
+        term.say(term.bold(f"pdiag troubleshoot: {link.record.label}"))
+        findings_before = link.findings()
+        if dev is None and link.record.platform is not None:
+            dev = _knowledge_device(kb, link.record.platform.name)
+    else:
+        term.say(term.bold("pdiag troubleshoot") + " (no device attached: describing the LED only)")
+    now = datetime.now(UTC)
+    session = Session(kb, device=dev, ask_device=dev is None, device_info=device_info,
+                      findings_before=findings_before,
+                      run_action=link.run if link else None, recheck=link.recheck if link else None,
+                      save_wanted=True if report else None,
+                      default_report_path=f"pdiag-report-{now:%Y%m%d-%H%M%S}.md",
+                      started_at=now.isoformat(timespec="seconds"), version=__version__)
+    player = LedPlayer(kb, term.out, SystemClock(), TerminalKeys(), color=state.color)
+
+    def look(prompt) -> bool:  # type: ignore[no-untyped-def]
+        with cbreak():
+            return player.play(prompt.signature, prompt.label) == "y"
+
+    drive(session, term, look)
+    path = report or session.report_path
+    if path:
+        md, js = save_report(session.report(), path)
+        term.say(f"Report saved: {md} and {js}")
+    term.say("Done.")
+
+
+def _knowledge_device(kb: Knowledge, platform: str) -> Device | None:
+    from particle_diag.errors import PdiagError
+
+    try:
+        d = kb.device(platform)
+    except PdiagError:
+        return None
+    return d if d.led_scheme == "particle" else None
+
+
+class _DeviceLink:
+    """The attached device as the troubleshooting session sees it: run pdiag actions, check it again."""
+
+    def __init__(self, state: AppState, record: DeviceRecord) -> None:
+        self.state = state
+        self.record = record
+
+    @classmethod
+    def attach(cls, state: AppState, selectors: list[str], term: Any) -> _DeviceLink | None:
+        from particle_diag.devices.discovery import discover
+        from particle_diag.devices.select import select
+        from particle_diag.errors import AmbiguousSelectionError
+
+        records = discover(state.host)
+        if not records and not selectors:
+            return None
+        try:
+            chosen = select(records, selectors)
+        except AmbiguousSelectionError:
+            if selectors:
+                raise
+            key = term.ask_choice("Several devices are attached. Which one are you troubleshooting?",
+                                  [(str(i), r.label) for i, r in enumerate(records)])
+            chosen = [records[int(key)]]
+        return cls(state, chosen[0])
+
+    def _observe(self):  # type: ignore[no-untyped-def]
+        from dataclasses import replace
+
+        from particle_diag.devices.discovery import refresh
+        from particle_diag.devices.observe import observe_device, real_host_facts, virtual_host_facts
+
+        host = self.state.host
+        current = refresh(self.record, host)
+        if current is None:
+            return None
+        self.record = current
+        obs = observe_device(current, host)
+        hf = virtual_host_facts() if host.simulated else real_host_facts()
+        obs.facts = replace(obs.facts, **hf)
+        return obs
+
+    def findings(self) -> list:  # type: ignore[type-arg]
+        from particle_diag.rules.engine import evaluate
+
+        obs = self._observe()
+        return [] if obs is None else evaluate(obs.facts, _kb())
+
+    def run(self, command: str) -> ActionOutcome:
+        from particle_diag.cli.troubleshoot_session import ActionOutcome
+        from particle_diag.devices.discovery import refresh
+        from particle_diag.devices.identify import identify
+        from particle_diag.devices.modes import change_mode, reset
+        from particle_diag.errors import PdiagError
+
+        host = self.state.host
+        try:
+            record = refresh(self.record, host) or self.record
+            words = command.split()
+            if words[1] == "identify":
+                ident = identify(record, host)
+                lines = [f"device ID {ident.device_id}, {ident.platform}, {ident.mode} mode, "
+                         f"Device OS {ident.device_os or 'unknown'}, cloud {ident.cloud_status or 'unknown'}"]
+                if ident.modules:
+                    bad = [f"{m.type} {m.index}: {', '.join(m.failed_checks)}" for m in ident.modules if not m.valid]
+                    lines.append("modules: " + ("all valid" if not bad else "FAILED " + "; ".join(bad)))
+                return ActionOutcome(command, True, lines)
+            change = (reset(record, host, timeout_s=60) if words[1] == "reset"
+                      else change_mode(record, words[2], host, timeout_s=60))
+            if change.record is not None:
+                self.record = change.record
+            text = (f"already in {change.new_mode} mode" if change.path == "none"
+                    else f"{change.old_mode} -> {change.new_mode} in {change.elapsed_s:.1f} s")
+            return ActionOutcome(command, True, [text, *change.notes])
+        except PdiagError as exc:
+            return ActionOutcome(command, False, [exc.message] + ([f"hint: {exc.hint}"] if exc.hint else []))
+
+    def recheck(self) -> Recheck:
+        from particle_diag.cli.troubleshoot_render import describe_observation
+        from particle_diag.cli.troubleshoot_session import Recheck
+        from particle_diag.rules.engine import evaluate
+
+        obs = self._observe()
+        if obs is None:
+            return Recheck("the device is no longer on USB", [])
+        return Recheck(describe_observation(obs), evaluate(obs.facts, _kb()))

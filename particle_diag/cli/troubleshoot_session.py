@@ -1,0 +1,586 @@
+"""The guided ``pdiag troubleshoot`` session as a state machine: prompts out, answers in, no I/O.
+
+A driver (``cli/commands/troubleshooting.py``) asks :meth:`Session.current` for the next :class:`Prompt`, shows
+it (a numbered choice, a yes/no question, an LED animation to confirm, a step to read) and feeds the answer to
+:meth:`Session.answer`.  Device work (running a pdiag action, re-checking the device) comes in as callables,
+so the whole flow runs in tests without a terminal or a device.
+
+Flow: [platform] -> colour -> pattern -> [count / second colour] -> "does it look like this?" for each
+candidate state -> meaning -> steps one at a time (offering the pdiag actions a step names) -> remaining
+actions -> re-check the device -> save a report.  :meth:`Session.report` is the record of all of it, and
+:func:`report_markdown` its Markdown form for a support ticket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from particle_diag.errors import NotFoundError, PdiagError
+from particle_diag.knowledge.model import Device, Knowledge, Signature, State
+from particle_diag.rules.engine import Finding
+from particle_diag.rules.led import Candidate, describe_signature, match_description
+from particle_diag.rules.report import finding_dict, step_dict
+
+REPORT_SCHEMA = "pdiag-troubleshoot/1"
+# pdiag actions the session can carry out on the attached device (others are only named)
+RUNNABLE = ("pdiag identify", "pdiag enter listening", "pdiag enter safe", "pdiag enter dfu", "pdiag enter normal",
+            "pdiag reset")
+MAX_LOOKS = 6  # candidate animations offered before giving up
+
+# (key, label) of the pattern question; the description words the LED matcher understands
+PATTERNS: tuple[tuple[str, str, str], ...] = (
+    ("blink", "blinking", "blinking"),
+    ("fast-blink", "blinking fast", "fast blinking"),
+    ("slow-blink", "blinking slowly", "slow blinking"),
+    ("breathe", "breathing (slowly fading in and out)", "breathing"),
+    ("fast-breathe", "breathing fast", "fast breathing"),
+    ("solid", "solid (steady, not changing)", "solid"),
+    ("sos", "SOS: 3 short, 3 long, 3 short blinks, then a count", "sos"),
+    ("then", "blinking, then a few blinks of another colour", ""),
+    ("unsure", "not sure", ""),
+)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class Choice:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One question.  ``kind``: choice (pick a key), yesno (bool), look (bool, while ``signature`` plays),
+    next (Enter: "" / "q" to skip the rest), text (a string, ``default`` when empty)."""
+
+    id: str
+    kind: str
+    text: str
+    choices: tuple[Choice, ...] = ()
+    default: Any = None
+    lines: tuple[str, ...] = ()  # shown before the question
+    signature: Signature | None = None
+    label: str = ""  # what the animation shows, in words
+
+
+@dataclass
+class ActionOutcome:
+    command: str
+    ok: bool
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Recheck:
+    summary: str
+    findings: list[Finding]
+
+
+@dataclass
+class _Step:
+    index: int
+    text: str
+    action: str | None
+    commands: tuple[str, ...]
+
+
+class Session:
+    """The guided session.  ``device``: the knowledge device (None: ask, unless ``ask_device`` is False).
+    ``device_info``: what USB said about the attached device (for the report).  ``run_action(command)`` and
+    ``recheck()`` exist only when a device is attached."""
+
+    def __init__(self, kb: Knowledge, *, device: Device | None = None, ask_device: bool = True,
+                 device_info: dict[str, Any] | None = None, findings_before: list[Finding] | None = None,
+                 run_action: Callable[[str], ActionOutcome] | None = None,
+                 recheck: Callable[[], Recheck] | None = None, save_wanted: bool | None = None,
+                 default_report_path: str = "pdiag-report.md", started_at: str = "", version: str = "") -> None:
+        self.kb = kb
+        self.device = device
+        self.device_info = device_info
+        self.findings_before = list(findings_before or [])
+        self.run_action = run_action
+        self.recheck_fn = recheck
+        self.save_wanted = save_wanted  # None: ask at the end; True/False: decided (--report given or not)
+        self.default_report_path = default_report_path
+        self.started_at = started_at
+        self.version = version
+        self.answers: dict[str, Any] = {}
+        self.transcript: list[dict[str, Any]] = []
+        self.description: str | None = None
+        self.candidates: list[Candidate] = []
+        self.looks: list[dict[str, Any]] = []
+        self.chosen: Candidate | None = None
+        self.steps: list[_Step] = []
+        self.steps_shown = 0
+        self.actions: list[ActionOutcome] = []
+        self.offered: set[str] = set()
+        self.recheck_result: Recheck | None = None
+        self.report_path: str | None = None
+        self._pending: list[str] = []  # lines to show with the next prompt
+        self._queue: list[tuple[str, Any]] = []  # the rest of the flow after the LED was identified
+        self._state = "device" if device is None and ask_device else "colour"
+        self._look_index = 0
+        if self.findings_before:
+            f = self.findings_before[0]
+            self._pending.append(f"USB check: {f.title}")
+
+    # -- public API ------------------------------------------------------------------------------------------
+    @property
+    def done(self) -> bool:
+        return self._state == "done"
+
+    def current(self) -> Prompt | None:
+        if self._state == "done":
+            return None
+        prompt = self._prompt()
+        if self._pending:
+            prompt = Prompt(**{**prompt.__dict__, "lines": (*self._pending, *prompt.lines)})
+        return prompt
+
+    def take_pending(self) -> list[str]:
+        """Lines still to show once the session is over (e.g. the re-check result)."""
+        lines, self._pending = self._pending, []
+        return lines
+
+    def answer(self, value: Any) -> None:
+        prompt = self.current()
+        if prompt is None:
+            raise RuntimeError("the session is over")
+        self._validate(prompt, value)
+        self._pending = []
+        self.transcript.append({"prompt": prompt.id, "question": prompt.text, "answer": value})
+        getattr(self, f"_on_{prompt.id.replace('-', '_')}")(value, prompt)
+
+    # -- prompts ---------------------------------------------------------------------------------------------
+    def _prompt(self) -> Prompt:
+        s = self._state
+        if s == "device":
+            devices = [d for d in self.kb.devices if d.led_scheme == "particle"]
+            return Prompt("device", "choice", "Which device is it?",
+                          (*(Choice(d.id, d.display) for d in devices), Choice("unsure", "not sure / other")))
+        if s == "colour":
+            return Prompt("colour", "choice", "Which colour is the status LED?", tuple(self._colour_choices()))
+        if s == "pattern":
+            return Prompt("pattern", "choice", f"What does the {self._colour_label()} light do?",
+                          tuple(self._pattern_choices()))
+        if s == "sos-code":
+            codes = [Choice(str(c.code), f"{c.code} blinks: {c.name}") for c in self.kb.sos_codes]
+            return Prompt("sos-code", "choice", "How many red blinks come between two SOS patterns?",
+                          (*codes, Choice("unsure", "I did not count")))
+        if s == "then-colour":
+            return Prompt("then-colour", "choice", f"Which colour blinks after the {self._colour_label()}?",
+                          tuple(Choice(c, self.kb.colours[c].label) for c in self._then_colours()))
+        if s == "then-count":
+            c2 = self.answers["then_colour"]
+            counts = sorted({n for c, n in self._then_pairs() if c == c2})
+            return Prompt("then-count", "choice", f"How many {self.kb.colours[c2].label} blinks?",
+                          (*(Choice(str(n), str(n)) for n in counts), Choice("unsure", "not sure")))
+        if s == "look":
+            cand = self.candidates[self._look_index]
+            sig = cand.state.signature
+            assert sig is not None
+            n = min(len(self.candidates), MAX_LOOKS)
+            label = describe_signature(sig, self.kb)
+            return Prompt("look", "look", "Does the LED look like this?", default=None, signature=sig,
+                          label=label, lines=(f"Candidate {self._look_index + 1} of {n}: {label}",))
+        if s == "no-match":
+            return Prompt("no-match", "choice", "What now?", (
+                Choice("again", "describe the LED again"),
+                Choice("continue", "go on without a match" + (" (re-check the device)" if self.recheck_fn else "")),
+            ))
+        if s == "queue":
+            kind, arg = self._queue[0]
+            return getattr(self, f"_prompt_{kind}")(arg)
+        raise AssertionError(s)
+
+    def _prompt_meaning(self, _: Any) -> Prompt:
+        cand = self.chosen
+        assert cand is not None
+        st = cand.state
+        lines = [st.title, _flat(self.kb.meaning_for(st, self.device))]
+        n = len(self.steps)
+        text = f"Enter: show the {n} step{'s' if n != 1 else ''}" if n else "Enter: continue"
+        return Prompt("meaning", "next", text, lines=tuple(lines))
+
+    def _prompt_step(self, step: _Step) -> Prompt:
+        lines = [f"Step {step.index} of {len(self.steps)}: {_flat(step.text)}"]
+        lines += [f"    $ {c}" for c in step.commands]
+        if step.action:
+            lines.append(f"    pdiag: {step.action}")
+        last = step.index == len(self.steps)
+        return Prompt("step", "next", "Enter: " + ("done" if last else "next step") + ", q: skip the rest",
+                      lines=tuple(lines))
+
+    def _prompt_run(self, command: str) -> Prompt:
+        summary = self.kb.actions[command].summary if command in self.kb.actions else ""
+        return Prompt("run", "yesno", f"Run `{command}` on the device now?", default=False,
+                      lines=(f"{command}: {summary}",) if summary else ())
+
+    def _prompt_recheck(self, _: Any) -> Prompt:
+        return Prompt("recheck", "yesno", "Check the device again now?", default=True)
+
+    def _prompt_save(self, _: Any) -> Prompt:
+        return Prompt("save", "yesno", "Save a report of this session (Markdown and JSON) for a support ticket?",
+                      default=False)
+
+    def _prompt_save_path(self, _: Any) -> Prompt:
+        return Prompt("save-path", "text", "Report file", default=self.default_report_path)
+
+    # -- answers ---------------------------------------------------------------------------------------------
+    def _validate(self, prompt: Prompt, value: Any) -> None:
+        if prompt.kind == "choice" and value not in {c.key for c in prompt.choices}:
+            raise ValueError(f"{value!r} is not one of {[c.key for c in prompt.choices]}")
+        if prompt.kind in ("yesno", "look") and not isinstance(value, bool):
+            raise ValueError(f"{prompt.id} needs a yes/no answer")
+        if prompt.kind in ("next", "text") and not isinstance(value, str):
+            raise ValueError(f"{prompt.id} needs text")
+
+    def _on_device(self, value: str, _: Prompt) -> None:
+        self.device = None if value == "unsure" else self.kb.device(value)
+        self.answers["device"] = value
+        self._state = "colour"
+
+    def _on_colour(self, value: str, _: Prompt) -> None:
+        self.answers = {k: v for k, v in self.answers.items() if k == "device"}
+        self.answers["colour"] = value
+        if value in ("off", "rainbow"):
+            self._identify(value)
+        else:
+            self._state = "pattern"
+
+    def _on_pattern(self, value: str, _: Prompt) -> None:
+        self.answers["pattern"] = value
+        colour = self.answers["colour"]
+        if value == "sos":
+            self._state = "sos-code"
+        elif value == "then":
+            self._state = "then-colour"
+        else:
+            self._identify(self._words(colour, value))
+
+    def _on_sos_code(self, value: str, _: Prompt) -> None:
+        self.answers["count"] = None if value == "unsure" else int(value)
+        self._identify("SOS" if value == "unsure" else f"SOS then {value} blink{'' if value == '1' else 's'}")
+
+    def _on_then_colour(self, value: str, _: Prompt) -> None:
+        self.answers["then_colour"] = value
+        self._state = "then-count"
+
+    def _on_then_count(self, value: str, _: Prompt) -> None:
+        self.answers["count"] = None if value == "unsure" else int(value)
+        first, second = self.answers["colour"], self.answers["then_colour"]
+        count = "" if value == "unsure" else f"{value} "
+        self._identify(f"blinking {first} then {count}{second} blinks")
+
+    def _on_look(self, value: bool, prompt: Prompt) -> None:
+        cand = self.candidates[self._look_index]
+        self.looks.append({"state_id": cand.state.id, "led": prompt.label, "looks_right": value})
+        if value:
+            self._chose(cand)
+            return
+        self._look_index += 1
+        if self._look_index >= min(len(self.candidates), MAX_LOOKS):
+            self._pending.append("None of the candidates looked right.")
+            self._state = "no-match"
+
+    def _on_no_match(self, value: str, _: Prompt) -> None:
+        if value == "again":
+            self._state = "colour"
+        else:
+            self._after_steps()
+
+    def _on_meaning(self, _: str, __: Prompt) -> None:
+        self._advance()
+
+    def _on_step(self, value: str, _: Prompt) -> None:
+        step: _Step = self._queue[0][1]
+        self.steps_shown = max(self.steps_shown, step.index)
+        if value.strip().lower() == "q":  # skip the rest of the steps and their actions
+            self._queue = [q for q in self._queue if q[0] in ("recheck", "save", "save_path")]
+            self._next_or_done()
+            return
+        self._advance()
+
+    def _on_run(self, value: bool, _: Prompt) -> None:
+        command = self._queue[0][1]
+        if value and self.run_action is not None:
+            outcome = self.run_action(command)
+            self.actions.append(outcome)
+            self._pending.extend(([] if outcome.ok else [f"{command} failed:"]) + outcome.lines)
+        self._advance()
+
+    def _on_recheck(self, value: bool, _: Prompt) -> None:
+        if value and self.recheck_fn is not None:
+            self.recheck_result = self.recheck_fn()
+            self._pending.append(f"Re-check: {self.recheck_result.summary}")
+            for f in self.recheck_result.findings[:3]:
+                self._pending.append(f"  {f.rank}. [{f.severity}] {f.title}")
+        self._advance()
+
+    def _on_save(self, value: bool, _: Prompt) -> None:
+        self._queue.pop(0)
+        if value:
+            self._queue.insert(0, ("save_path", None))
+        self._next_or_done()
+
+    def _on_save_path(self, value: str, prompt: Prompt) -> None:
+        self.report_path = value.strip() or str(prompt.default)
+        self._advance()
+
+    # -- flow helpers ----------------------------------------------------------------------------------------
+    def _advance(self) -> None:
+        self._queue.pop(0)
+        self._next_or_done()
+
+    def _next_or_done(self) -> None:
+        self._state = "queue" if self._queue else "done"
+
+    def _identify(self, description: str) -> None:
+        self.description = description
+        self.answers["description"] = description
+        try:
+            self.candidates = match_description(description, self.device, self.kb)
+        except (NotFoundError, PdiagError) as exc:
+            self.candidates = []
+            self._pending.append(f"No LED state matches '{description}': {exc.message}")
+            self._state = "no-match"
+            return
+        self.looks = []
+        self._look_index = 0
+        self._state = "look"
+
+    def _chose(self, cand: Candidate) -> None:
+        self.chosen = cand
+        steps = self.kb.steps_for(cand.state.id, self.device)
+        self.steps = [_Step(i, s.text, s.action, s.commands) for i, s in enumerate(steps, 1)]
+        queue: list[tuple[str, Any]] = [("meaning", None)]
+        for step in self.steps:
+            queue.append(("step", step))
+            if self._runnable(step.action):
+                queue.append(("run", step.action))
+                self.offered.add(step.action)  # type: ignore[arg-type]
+        for action in cand.state.actions:
+            if self._runnable(action) and action not in self.offered:
+                queue.append(("run", action))
+                self.offered.add(action)
+        self._queue = queue
+        self._add_tail()
+        self._state = "queue"
+
+    def _after_steps(self) -> None:
+        self._queue = []
+        self._add_tail()
+        self._next_or_done()
+
+    def _add_tail(self) -> None:
+        if self.recheck_fn is not None:
+            self._queue.append(("recheck", None))
+        if self.save_wanted is None:
+            self._queue.append(("save", None))
+
+    def _runnable(self, action: str | None) -> bool:
+        return self.run_action is not None and action in RUNNABLE
+
+    def _words(self, colour: str, pattern: str) -> str:
+        word = next((w for k, _, w in PATTERNS if k == pattern), "")
+        return f"{word} {colour}".strip()
+
+    def _colour_label(self) -> str:
+        c = self.answers.get("colour", "")
+        return self.kb.colours[c].label if c in self.kb.colours else c
+
+    # -- what to offer ---------------------------------------------------------------------------------------
+    def _states(self) -> tuple[State, ...]:
+        if self.device is not None:
+            return self.kb.states_for(self.device)
+        return tuple(s for s in self.kb.states if self.kb.devices_for(s))
+
+    def _colour_choices(self) -> list[Choice]:
+        seen: set[str] = set()
+        dark = False
+        for s in self._states():
+            sig = s.signature
+            if sig is None:
+                continue
+            dark = dark or sig.pattern == "off"
+            seen.update(sig.colors)
+            seen.update(st.color for st in sig.steps if st.color in self.kb.colours)
+        out = [Choice(c.name, c.label) for c in self.kb.colours.values() if c.name in seen]
+        if dark:
+            out.append(Choice("off", "off (dark)"))
+        return out
+
+    def _matches(self, description: str) -> list[Candidate]:
+        try:
+            return match_description(description, self.device, self.kb)
+        except PdiagError:
+            return []
+
+    def _pattern_choices(self) -> list[Choice]:
+        colour = self.answers["colour"]
+        out = []
+        for key, label, _ in PATTERNS:
+            if key == "sos":
+                ok = colour == "red" and any(s.signature and s.signature.pattern == "sos" for s in self._states())
+            elif key == "then":
+                ok = bool(self._then_pairs())
+            elif key == "unsure":
+                ok = True
+            else:
+                found = self._matches(self._words(colour, key))
+                ok = bool(found) and found[0].score >= 0.85
+            if ok:
+                out.append(Choice(key, label))
+        return out
+
+    def _then_pairs(self) -> list[tuple[str, int]]:
+        colour = self.answers.get("colour")
+        pairs = []
+        for s in self._states():
+            sig = s.signature
+            if sig and sig.count is not None and sig.steps and sig.steps[0].color == colour:
+                pairs.extend((c, sig.count) for c in sig.colors)
+        return pairs
+
+    def _then_colours(self) -> list[str]:
+        return list(dict.fromkeys(c for c, _ in self._then_pairs()))
+
+    # -- the report ------------------------------------------------------------------------------------------
+    def report(self) -> dict[str, Any]:
+        st = self.chosen.state if self.chosen else None
+        return {
+            "schema": REPORT_SCHEMA,
+            "pdiag_version": self.version,
+            "started_at": self.started_at,
+            "device": self.device_info,
+            "platform": self.device.id if self.device else None,
+            "answers": {k: v for k, v in self.answers.items() if k != "description"},
+            "description": self.description,
+            "candidates": [{"state_id": c.state.id, "title": c.state.title, "score": c.score,
+                            "led": describe_signature(c.state.signature, self.kb) if c.state.signature else None}
+                           for c in self.candidates],
+            "looks": list(self.looks),
+            "state": None if st is None else {
+                "id": st.id, "title": st.title, "meaning": self.kb.meaning_for(st, self.device),
+                "steps": [step_dict(s) for s in self.kb.steps_for(st.id, self.device)],
+            },
+            "steps_shown": self.steps_shown,
+            "actions": [{"command": a.command, "ok": a.ok, "output": list(a.lines)} for a in self.actions],
+            "findings_before": [finding_dict(f) for f in self.findings_before],
+            "findings_after": None if self.recheck_result is None else {
+                "summary": self.recheck_result.summary,
+                "findings": [finding_dict(f) for f in self.recheck_result.findings]},
+            "transcript": list(self.transcript),
+        }
+
+
+def report_markdown(report: dict[str, Any]) -> str:
+    """The session report as Markdown, to paste into or attach to a support ticket."""
+    lines = ["# pdiag troubleshooting report", ""]
+    lines.append(f"- pdiag {report.get('pdiag_version') or ''}".rstrip())
+    if report.get("started_at"):
+        lines.append(f"- Started: {report['started_at']}")
+    dev = report.get("device")
+    if dev:
+        lines.append(f"- Device: {dev.get('device_id') or '?'} ({dev.get('platform') or 'unknown platform'}), "
+                     f"mode {dev.get('mode')}, Device OS {dev.get('device_os') or 'unknown'}")
+    elif report.get("platform"):
+        lines.append(f"- Device: {report['platform']} (not attached)")
+    lines += ["", "## The status LED", ""]
+    lines.append(f"- Described as: {report.get('description') or '(no description)'}")
+    for look in report.get("looks", []):
+        verdict = "yes" if look["looks_right"] else "no"
+        lines.append(f"- Shown \"{look['led']}\" ({look['state_id']}): looks right? {verdict}")
+    st = report.get("state")
+    lines += ["", "## Diagnosis", ""]
+    if st:
+        lines += [f"**{st['title']}** (`{st['id']}`)", "", st["meaning"], "", "### Steps", ""]
+        for i, s in enumerate(st["steps"], 1):
+            lines.append(f"{i}. {s['text']}")
+            lines += [f"   - `{c}`" for c in s.get("commands", [])]
+        lines.append("")
+        lines.append(f"Steps read in the session: {report.get('steps_shown', 0)} of {len(st['steps'])}.")
+    else:
+        lines.append("No LED state was confirmed.")
+    if report.get("actions"):
+        lines += ["", "## Actions run", ""]
+        for a in report["actions"]:
+            lines.append(f"- `{a['command']}`: {'ok' if a['ok'] else 'FAILED'}")
+            lines += [f"  - {o}" for o in a["output"]]
+    for key, title in (("findings_before", "Device check at the start"), ("findings_after", "Device re-check")):
+        value = report.get(key)
+        if not value:
+            continue
+        findings = value["findings"] if isinstance(value, dict) else value
+        lines += ["", f"## {title}", ""]
+        if isinstance(value, dict):
+            lines += [value["summary"], ""]
+        for f in findings:
+            lines.append(f"{f['rank']}. [{f['severity']}] {f['title']}")
+            lines += [f"   - {e}" for e in f["evidence"]]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def save_report(report: dict[str, Any], path: str) -> tuple[str, str]:
+    """Write ``PATH`` as Markdown and the same path with ``.json`` as JSON; returns both paths."""
+    import json
+    from pathlib import Path
+
+    md = Path(path)
+    if md.suffix.lower() == ".json":
+        md = md.with_suffix(".md")
+    elif md.suffix.lower() != ".md":
+        md = md.with_name(md.name + ".md")
+    js = md.with_suffix(".json")
+    md.parent.mkdir(parents=True, exist_ok=True)
+    md.write_text(report_markdown(report), encoding="utf-8")
+    js.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    return str(md), str(js)
+
+
+# -- driving a session on a terminal -------------------------------------------------------------------------
+
+
+class Asker(Protocol):
+    def say(self, text: str = "") -> None: ...
+
+    def bold(self, text: str) -> str: ...
+
+    def ask_choice(self, text: str, choices: Sequence[tuple[str, str]], default: str | None = None) -> str: ...
+
+    def ask_yes_no(self, text: str, default: bool | None = None) -> bool: ...
+
+    def ask_text(self, text: str, default: str = "") -> str: ...
+
+    def wait_enter(self, text: str) -> str: ...
+
+
+def drive(session: Session, term: Asker, look: Callable[[Prompt], bool]) -> None:
+    """Ask every prompt of ``session`` on ``term`` until it is done; ``look`` plays an LED animation and
+    returns whether the person says it looks right."""
+    while (prompt := session.current()) is not None:
+        if prompt.lines:
+            term.say()
+        for i, line in enumerate(prompt.lines):
+            term.say(term.bold(line) if i == 0 and prompt.id == "meaning" else line)
+        if prompt.kind == "choice":
+            value: Any = term.ask_choice(prompt.text, [(c.key, c.label) for c in prompt.choices], prompt.default)
+        elif prompt.kind == "yesno":
+            value = term.ask_yes_no(prompt.text, prompt.default)
+        elif prompt.kind == "look":
+            value = look(prompt)
+        elif prompt.kind == "text":
+            value = term.ask_text(prompt.text, str(prompt.default or ""))
+        else:
+            value = term.wait_enter(prompt.text)
+        session.answer(value)
+    rest = session.take_pending()
+    if rest:
+        term.say()
+    for line in rest:
+        term.say(line)

@@ -1,0 +1,205 @@
+"""The guided session as a state machine: answers in, prompts out, no terminal and no device."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from particle_diag.cli.troubleshoot_session import (
+    ActionOutcome,
+    Recheck,
+    Session,
+    drive,
+    report_markdown,
+    save_report,
+)
+from particle_diag.rules.engine import Facts, evaluate
+
+
+def keys(prompt) -> list[str]:
+    return [c.key for c in prompt.choices]
+
+
+def walk(session: Session, answers: dict[str, list]) -> list[str]:
+    """Answer each prompt id from its queue (Enter for steps/meaning); returns the prompt ids seen."""
+    seen = []
+    while (p := session.current()) is not None:
+        seen.append(p.id)
+        queue = answers.get(p.id)
+        if queue:
+            value = queue.pop(0)
+        elif p.kind == "next":
+            value = ""
+        elif p.kind in ("yesno",):
+            value = bool(p.default)
+        else:
+            raise AssertionError(f"no answer for {p.id}: {p}")
+        session.answer(value)
+    return seen
+
+
+def test_blinking_green_on_a_boron(kb):
+    s = Session(kb, device=kb.device("boron"), save_wanted=False)
+    first = s.current()
+    assert first.id == "colour" and {"green", "cyan", "blue", "magenta", "red", "off"} <= set(keys(first))
+    s.answer("green")
+    pattern = s.current()
+    assert pattern.id == "pattern" and "blink" in keys(pattern) and "sos" not in keys(pattern)
+    s.answer("blink")
+    look = s.current()
+    assert look.kind == "look" and look.signature == kb.state("looking-for-internet").signature
+    assert look.label == "blinking green"
+    s.answer(True)
+    meaning = s.current()
+    assert meaning.id == "meaning" and meaning.lines[0] == "Looking for Internet (blinking green)"
+    seen = walk(s, {})
+    assert seen.count("step") == len(kb.steps_for("looking-for-internet", "boron"))
+    assert "run" not in seen  # no device attached: nothing to run
+    report = s.report()
+    assert report["state"]["id"] == "looking-for-internet" and report["answers"]["pattern"] == "blink"
+    assert report["steps_shown"] == len(report["state"]["steps"])
+
+
+def test_without_a_device_it_asks_which_device(kb):
+    s = Session(kb, save_wanted=False)
+    p = s.current()
+    assert p.id == "device" and "boron" in keys(p) and "unsure" in keys(p)
+    s.answer("electron")
+    assert s.device.id == "electron" and s.current().id == "colour"
+
+
+@pytest.mark.parametrize(("answers", "state_id"), [
+    ({"colour": ["red"], "pattern": ["sos"], "sos-code": ["8"]}, "sos-out-of-heap"),
+    ({"colour": ["red"], "pattern": ["sos"], "sos-code": ["unsure"]}, "sos"),
+    ({"colour": ["cyan"], "pattern": ["then"], "then-colour": ["orange"], "then-count": ["2"]}, "cloud-error-orange-2"),
+    ({"colour": ["rainbow"]}, "nyan"),
+    ({"colour": ["off"]}, "no-status-led"),
+    ({"colour": ["magenta"], "pattern": ["breathe"]}, "safe-mode"),
+    ({"colour": ["blue"], "pattern": ["slow-blink"]}, "listening-mode"),
+])
+def test_answers_lead_to_the_state(kb, answers, state_id):
+    s = Session(kb, device=kb.device("argon"), save_wanted=False)
+    walk(s, {**answers, "look": [True]})
+    assert s.chosen is not None and s.chosen.state.id == state_id
+    assert s.report()["looks"][0] == {"state_id": state_id, "led": s.report()["candidates"][0]["led"],
+                                      "looks_right": True}
+
+
+def test_saying_no_to_every_candidate_offers_to_start_again(kb):
+    s = Session(kb, device=kb.device("boron"), save_wanted=False)
+    s.answer("green")
+    s.answer("blink")
+    n = 0
+    while s.current().id == "look":
+        s.answer(False)
+        n += 1
+    assert n == min(len(s.candidates), 6)
+    p = s.current()
+    assert p.id == "no-match" and "None of the candidates looked right." in p.lines
+    s.answer("again")
+    assert s.current().id == "colour"
+    walk(s, {"colour": ["magenta"], "pattern": ["breathe"], "look": [True]})
+    assert s.chosen.state.id == "safe-mode"
+
+
+def test_then_count_choices_come_from_the_knowledge(kb):
+    s = Session(kb, device=kb.device("boron"), save_wanted=False)
+    s.answer("cyan")
+    s.answer("then")
+    assert set(keys(s.current())) >= {"orange", "magenta", "red"}
+    s.answer("orange")
+    assert keys(s.current()) == ["1", "2", "3", "unsure"]
+
+
+def test_actions_are_offered_run_and_the_device_rechecked(kb):
+    ran = []
+
+    def run(command: str) -> ActionOutcome:
+        ran.append(command)
+        return ActionOutcome(command, True, [f"{command}: ok"])
+
+    after = evaluate(Facts(platform="boron", mode="normal", cloud_status="connected"), kb)
+    before = evaluate(Facts(platform="boron", mode="listening"), kb)
+    s = Session(kb, device=kb.device("boron"), run_action=run, recheck=lambda: Recheck("normal mode", after),
+                findings_before=before)
+    assert "USB check: The device is in listening mode (blinking dark blue)" in s.current().lines
+    seen = walk(s, {"colour": ["blue"], "pattern": ["slow-blink"], "look": [True], "run": [False, True, True],
+                    "recheck": [True], "save": [True], "save-path": [""]})
+    assert ran == ["pdiag identify", "pdiag reset"]
+    assert seen[-3:] == ["recheck", "save", "save-path"]
+    assert s.report_path == "pdiag-report.md"
+    report = s.report()
+    assert [a["command"] for a in report["actions"]] == ran
+    assert report["findings_before"][0]["id"] == "listening-mode"
+    assert report["findings_after"]["findings"][0]["id"] == "cloud-connected"
+
+
+def test_q_skips_the_remaining_steps(kb):
+    s = Session(kb, device=kb.device("boron"), run_action=lambda c: ActionOutcome(c, True), save_wanted=False)
+    for value in ("green", "blink", True, ""):
+        s.answer(value)
+    assert s.current().id == "step"
+    s.answer("q")
+    assert s.done and s.steps_shown == 1
+
+
+def test_invalid_answers_are_refused(kb):
+    s = Session(kb, device=kb.device("boron"))
+    with pytest.raises(ValueError):
+        s.answer("chartreuse")
+    s.answer("green")
+    s.answer("blink")
+    with pytest.raises(ValueError):
+        s.answer("y")  # a look needs a bool
+
+
+def test_report_markdown_and_files(kb, tmp_path):
+    s = Session(kb, device=kb.device("photon"), save_wanted=False, started_at="2024-01-01T00:00:00+00:00",
+                version="9.9")
+    walk(s, {"colour": ["red"], "pattern": ["sos"], "sos-code": ["1"], "look": [True]})
+    md, js = save_report(s.report(), str(tmp_path / "ticket"))
+    assert md.endswith("ticket.md") and js.endswith("ticket.json")
+    text = (tmp_path / "ticket.md").read_text()
+    assert text.startswith("# pdiag troubleshooting report") and "Hard fault" in text and "pdiag 9.9" in text
+    assert "Described as: SOS then 1 blink" in text
+    data = json.loads((tmp_path / "ticket.json").read_text())
+    assert data["schema"] == "pdiag-troubleshoot/1" and data["state"]["id"] == "sos-hard-fault"
+    assert report_markdown(data) == text
+
+
+class FakeTerminal:
+    def __init__(self, answers: list) -> None:
+        self.answers = answers
+        self.lines: list[str] = []
+
+    def say(self, text: str = "") -> None:
+        self.lines.append(text)
+
+    def bold(self, text: str) -> str:
+        return text
+
+    def ask_choice(self, text, choices, default=None):
+        self.lines.append(text)
+        return self.answers.pop(0)
+
+    def ask_yes_no(self, text, default=None):
+        self.lines.append(text)
+        return self.answers.pop(0)
+
+    def ask_text(self, text, default=""):
+        return self.answers.pop(0) or default
+
+    def wait_enter(self, text):
+        return ""
+
+
+def test_drive_feeds_the_terminal_answers_and_plays_animations(kb):
+    s = Session(kb, device=kb.device("argon"), recheck=lambda: Recheck("normal mode, cloud connected", []),
+                save_wanted=False)
+    term = FakeTerminal(["cyan", "breathe", True])
+    played = []
+    drive(s, term, lambda p: played.append(p.label) or True)
+    assert played == ["breathing cyan"]
+    assert s.chosen.state.id == "connected"
+    assert "Re-check: normal mode, cloud connected" in term.lines
