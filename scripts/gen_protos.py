@@ -81,7 +81,8 @@ def main() -> int:
                  or (PB_DIR / p.name).read_text() != p.read_text()]
         if args.check:
             if stale:
-                print("out of date: " + ", ".join(stale) + " (run scripts/gen_protos.py)")
+                print("out of date: " + ", ".join(stale) + " (run scripts/gen_protos.py with grpcio-tools "
+                      "1.62.3: another protoc version also yields different bytes)")
                 return 1
             print("generated protobuf modules are up to date")
             return 0

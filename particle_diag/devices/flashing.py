@@ -16,7 +16,7 @@ from particle_diag.devices.discovery import DeviceRecord
 from particle_diag.devices.host import Host
 from particle_diag.devices.platforms import Platform
 from particle_diag.errors import PdiagError, ProtectedDeviceError, UnsupportedError, UsageError
-from particle_diag.protocol.dfu import DfuVerifyError, FlashInterruptedError, Progress
+from particle_diag.protocol.dfu import DfuStatusError, DfuVerifyError, FlashInterruptedError, Progress
 from particle_diag.protocol.module_header import FirmwareFileError, ModuleHeader, check_platform, parse_module
 
 # Written over DFU by particle-cli too; bootloaders and NCP firmware go through normal-mode updates instead.
@@ -141,8 +141,8 @@ def flash_device(record: DeviceRecord, host: Host, image: bytes, *, factory: boo
     with dfu_session(record, host) as session:
         try:
             _write(session, plan, result, backup, progress, say)
-        except FlashInterruptedError as exc:
-            raise _interrupted(exc, record) from exc
+        except (FlashInterruptedError, DfuStatusError) as exc:
+            raise _with_recovery_hint(exc, record) from exc
         result.control_transfers = session.control_transfers
     say("leaving DFU mode")
     back = modes.reset(record, host, timeout_s=timeout_s)
@@ -197,13 +197,15 @@ def _save(path: Path, data: bytes) -> None:
                           "Choose a writable path for --backup; nothing was written to the device.") from None
 
 
-def _interrupted(exc: FlashInterruptedError, record: DeviceRecord) -> PdiagError:
+def _with_recovery_hint(exc: FlashInterruptedError | DfuStatusError, record: DeviceRecord) -> PdiagError:
     """The same error, with the recovery steps in the device's own button names (reference §4.1)."""
     from particle_diag.devices.modes import button_hint
 
     hint = (f"Nothing is lost that cannot be rewritten: plug the device back in; if it does not show up in DFU "
             f"mode (`pdiag list`), enter it with the buttons: {button_hint(record, 'dfu')} Then run the same "
             f"`pdiag flash` command again; it starts from the beginning.")
-    error = FlashInterruptedError(exc.message, exc.last_written)
+    error: FlashInterruptedError | DfuStatusError = (
+        FlashInterruptedError(exc.message, exc.last_written) if isinstance(exc, FlashInterruptedError)
+        else DfuStatusError(exc.message, exc.status))
     error.hint = hint
     return error

@@ -27,6 +27,7 @@ Need = Literal["read", "write", "erase"]
 _UNITS = {" ": 1, "": 1, "B": 1, "K": 1024, "M": 1024 * 1024}
 _SEGMENT_RE = re.compile(r"^\s*(\d+)\s*\*\s*(\d+)\s*([ BKM]?)([a-g])\s*$", re.IGNORECASE)
 _READ, _ERASE, _WRITE = 0x1, 0x2, 0x4
+_RIGHTS_REFERENCE = {"read": "dfu.not-readable", "write": "dfu.not-writable", "erase": "dfu.not-erasable"}
 
 
 class MemoryRangeError(UsageError):
@@ -34,6 +35,12 @@ class MemoryRangeError(UsageError):
 
     reference = "dfu.range"
     default_hint = "Check the address and length against the memory map shown by `pdiag dfu info`."
+
+
+class SegmentRightsError(MemoryRangeError):
+    """The range is inside the map, but a segment it touches does not allow the operation (e.g. read-only)."""
+
+    reference = "dfu.not-allowed"
 
 
 class MemoryLayoutError(ProtocolError):
@@ -143,6 +150,20 @@ class MemoryLayout:
                     f"0x{first:08X} is in segment {segment.describe()}",
                     reference="dfu.range",
                 )
+
+    def check_access(self, address: int, length: int, need: Need = "write") -> None:
+        """``check_range`` with a distinct error per cause, for commands whose users must tell them apart:
+
+        ProtectedDeviceError ``dfu.protected`` (all-``b`` map), MemoryRangeError ``dfu.range`` (outside the
+        map or in a gap), SegmentRightsError ``dfu.not-writable`` / ``dfu.not-readable`` / ``dfu.not-erasable``.
+        """
+        try:
+            self.check_range(address, length, need)
+        except MemoryRangeError as exc:
+            segment = next((s for s in self._covering(address, length) if not s.allows(need)), None)
+            if segment is None:
+                raise
+            raise SegmentRightsError(exc.message, reference=_RIGHTS_REFERENCE[need]) from None
 
     def _covering(self, address: int, length: int) -> Iterator[Segment]:
         """The segments that hold ``[address, address + length)``, in address order; MemoryRangeError at the

@@ -112,6 +112,7 @@ def parse_module(data: bytes, *, verify_crc: bool = True) -> ModuleHeader:
         raise FirmwareFileError(
             f"the file is truncated: {len(data)} bytes, but its module header declares {declared} "
             f"(0x{start:08X}-0x{end:08X} + CRC)",
+            "The file was cut short (an interrupted download or copy): fetch or build it again.",
             reference="firmware.truncated",
         )
     body, stored = data[: declared - CRC_SIZE], int.from_bytes(data[declared - CRC_SIZE : declared], "big")
@@ -119,6 +120,7 @@ def parse_module(data: bytes, *, verify_crc: bool = True) -> ModuleHeader:
     if verify_crc and not crc_ok:
         raise FirmwareFileError(
             f"the file is corrupt: CRC-32 0x{zlib.crc32(body):08X} does not match the stored 0x{stored:08X}",
+            "The file was damaged or altered after it was built: fetch or build it again.",
             reference="firmware.crc",
         )
     return _header(fields, offset, declared, crc_ok, stored, data[:declared])
@@ -131,7 +133,7 @@ def check_platform(header: ModuleHeader, platform_id: int) -> None:
         wanted_name = wanted.name if wanted else f"platform {platform_id}"
         raise FirmwareFileError(
             f"the binary was built for {header.platform_name} ({header.platform_id}), "
-            f"but the device is a {wanted_name} ({platform_id})",
+            f"but the device's platform is {wanted_name} ({platform_id})",
             "Build the firmware for this device's platform (e.g. `particle compile <platform>`).",
             reference="firmware.platform",
         )

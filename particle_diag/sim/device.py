@@ -109,6 +109,9 @@ class VirtualDevice:
         self.flash_timing = None  # sim.flash.FlashTiming for the realistic timing model; None = instant
         self.listeners: list[Callable[[str, VirtualDevice], None]] = []
         self.request_log: list[int] = []
+        from particle_diag.sim.dfu_target import apply_spec_flags
+
+        apply_spec_flags(self, spec.flags)  # DFU-side flags: +unplugwrite, +slowflash
 
     # -- identity on the bus ------------------------------------------------------------------------------
     @property

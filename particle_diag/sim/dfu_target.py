@@ -26,13 +26,18 @@ Behaviour follows Device OS ``bootloader/src/nRF52840/usbd_dfu.cpp`` (reference 
 from __future__ import annotations
 
 import struct
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from particle_diag.protocol.dfu import DfuRequest, DfuseCommand, DfuState, DfuStatusCode
 from particle_diag.protocol.memory_layout import MemoryLayout, parse_layout, protected_form
 from particle_diag.sim.flash import FlashAccessError, FlashTiming, VirtualFlash
 from particle_diag.sim.usbdev import NoReply, SetupPacket, Stall, Unplugged
+
+if TYPE_CHECKING:
+    from particle_diag.sim.device import VirtualDevice
 
 GEN3_COMMANDS = bytes([0x00, 0x21, 0x41, 0xFA, 0xFB])  # reference §4.2
 GEN2_COMMANDS = bytes([0x00, 0x21, 0x41, 0x92])  # ST DfuSe default set; UNVERIFIED for the Gen 2 bootloader
@@ -94,8 +99,10 @@ class DfuTarget:
         self.log: list[LogEntry] = []
         self.blocks_written = 0
         self.gone = False  # reset/unplugged: every later transfer fails as on a vanished device
+        self.requests: Counter[str] = Counter()  # DFU class requests received, by name (benchmarks count them)
         # fault switches
-        self.unplug_after_blocks: int | None = None
+        self.unplug_after_blocks: int | None = None  # one-shot: the cable is pulled before this data block
+        self.on_unplug: Callable[[], None] | None = None  # e.g. VirtualDevice.detach: the device leaves the bus
         self.stall_next_commands = 0
         self.never_reply = False
         self._pending: tuple[int, bytes] | None = None  # (block, data) of the DNLOAD awaiting GETSTATUS
@@ -121,6 +128,15 @@ class DfuTarget:
     def unplug(self) -> None:
         self.gone = True
 
+    def set_timing(self, timing: FlashTiming) -> None:
+        """Switch every alt's flash to ``timing`` (bwPollTimeout figures, sim.flash)."""
+        for flash in self.flashes:
+            flash.timing = timing
+
+    @property
+    def control_transfers(self) -> int:
+        return sum(self.requests.values())
+
     def power_on(self) -> None:
         """The bootloader starts again (a new DFU session): protocol state resets, flash contents persist."""
         self.gone = False
@@ -135,6 +151,7 @@ class DfuTarget:
 
     # -- ControlHandler ----------------------------------------------------------------------------
     def handle_in(self, setup: SetupPacket) -> bytes:
+        self._count(setup)
         self._precheck(setup, CLASS_IN)
         try:
             if setup.request == DfuRequest.GETSTATUS:
@@ -154,6 +171,7 @@ class DfuTarget:
         return reply[: setup.length]
 
     def handle_out(self, setup: SetupPacket, data: bytes) -> None:
+        self._count(setup)
         self._precheck(setup, CLASS_OUT)
         try:
             if setup.request == DfuRequest.DNLOAD:
@@ -169,6 +187,12 @@ class DfuTarget:
         except _DfuError as err:
             self._fail(err.status)
             raise Stall() from None
+
+    def _count(self, setup: SetupPacket) -> None:
+        try:
+            self.requests[DfuRequest(setup.request).name] += 1
+        except ValueError:
+            self.requests[f"0x{setup.request:02x}"] += 1
 
     def _precheck(self, setup: SetupPacket, request_type: int) -> None:
         if self.gone:
@@ -230,7 +254,9 @@ class DfuTarget:
             and self.unplug_after_blocks is not None
             and self.blocks_written >= self.unplug_after_blocks
         ):
-            self.gone = True
+            self.gone, self.unplug_after_blocks = True, None  # one-shot: a re-plugged device works again
+            if self.on_unplug is not None:
+                self.on_unplug()
             raise Unplugged()
         self._pending = (block, data)
         self.state = DfuState.DFU_DNLOAD_SYNC
@@ -252,7 +278,7 @@ class DfuTarget:
             return self.flash.erase_ms(struct.unpack_from("<I", data, 1)[0])
         if block >= 2:
             return self.flash.write_ms(len(data))
-        return 1
+        return self.flash.command_ms()
 
     def _run_after_reply(self) -> None:
         action, self._after_reply = self._after_reply, None
@@ -355,3 +381,27 @@ class DfuTarget:
         self.state, self.status, self.poll_timeout_ms = DfuState.DFU_ERROR, status, 0
         self._pending = None
         self.log.append(LogEntry("ERROR", alt=self.alt, detail=f"{status.name} {detail}".strip()))
+
+
+def arm_unplug(device: VirtualDevice, after_blocks: int) -> DfuTarget:
+    """Fault for tests and benches: ``device`` is unplugged (leaves the bus) when the host sends data block
+    number ``after_blocks + 1`` of its next DFU write. Re-plug it with ``device.attach("dfu")``."""
+    target: DfuTarget = device.dfu
+    target.unplug_after_blocks = after_blocks
+    target.blocks_written = 0
+    target.on_unplug = device.detach
+    return target
+
+
+# Virtual-bench flags handled here (sim/spec.py FLAGS lists them for users; VirtualDevice calls
+# ``apply_spec_flags`` once its spec is known).
+UNPLUG_AFTER_BLOCKS = 5
+
+
+def apply_spec_flags(device: VirtualDevice, flags: frozenset[str]) -> None:
+    from particle_diag.sim.flash import REALISTIC
+
+    if "slowflash" in flags:
+        device.flash_timing = REALISTIC
+    if "unplugwrite" in flags:
+        arm_unplug(device, UNPLUG_AFTER_BLOCKS)

@@ -31,16 +31,32 @@ class FlashAccessError(Exception):
 
 @dataclass(frozen=True)
 class FlashTiming:
-    """Rough figures: nRF52840 page erase ~85 ms, ~41 us per word; erase time scales with sector size."""
+    """Rough figures: nRF52840 page erase ~85 ms, ~41 us per word; erase time scales with sector size.
+
+    ``FlashTiming(0, 0)`` (``INSTANT``) is the virtual bench's default: every bwPollTimeout is 0, so hosts
+    poll without sleeping. Any non-zero figure reports at least 1 ms, as bootloaders never promise less.
+    """
 
     erase_ms_per_4k: int = 85
     write_ms_per_4k: int = 42
+    command_ms: int = 1  # SET_ADDRESS and other DfuSe commands that touch no flash
+
+    @property
+    def instant(self) -> bool:
+        return self.erase_ms_per_4k == 0 and self.write_ms_per_4k == 0
 
     def erase_ms(self, sector_size: int) -> int:
-        return max(1, self.erase_ms_per_4k * sector_size // 4096)
+        return max(1, self.erase_ms_per_4k * sector_size // 4096) if self.erase_ms_per_4k else 0
 
     def write_ms(self, length: int) -> int:
-        return max(1, self.write_ms_per_4k * length // 4096)
+        return max(1, self.write_ms_per_4k * length // 4096) if self.write_ms_per_4k else 0
+
+    def other_ms(self) -> int:
+        return 0 if self.instant else self.command_ms
+
+
+INSTANT = FlashTiming(0, 0, 0)
+REALISTIC = FlashTiming()
 
 
 class VirtualFlash:
@@ -88,6 +104,9 @@ class VirtualFlash:
 
     def write_ms(self, length: int) -> int:
         return self.timing.write_ms(length)
+
+    def command_ms(self) -> int:
+        return self.timing.other_ms()
 
     # -- backdoor ----------------------------------------------------------------------------------
     def peek(self, address: int, length: int) -> bytes:

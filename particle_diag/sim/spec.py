@@ -30,6 +30,8 @@ FLAGS = {
     "wrongmode": "after a reset the device comes back in normal mode whatever was asked",
     "slowreset": "the device takes 5 s to reset (Device OS waits about 1 s)",
     "vanish": "the device is unplugged while it answers a module-info request (request 90)",
+    "unplugwrite": "the cable is pulled during a DFU write (after 5 data blocks); re-plugged, the device works",
+    "slowflash": "realistic flash timing in DFU: ~85 ms per 4 KB erase, ~42 ms per 4 KB write (bwPollTimeout)",
 }
 
 # Device OS a virtual device runs when the spec does not say (the newest each platform supports).

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -179,30 +181,21 @@ def _select(state: AppState, device: str | None) -> DeviceRecord:
     return select(discover(state.host), [device] if device else [])[0]
 
 
-class _session:
+@contextmanager
+def _session(state: AppState, device: str | None, enter: bool, timeout_s: float) -> Iterator[DfuSession]:
     """Select the device, switch it to DFU when ``--enter`` asks, and open it."""
+    from particle_diag.devices.dfu_session import dfu_session
 
-    def __init__(self, state: AppState, device: str | None, enter: bool, timeout_s: float) -> None:
-        self.state, self.device, self.enter, self.timeout_s = state, device, enter, timeout_s
-        self._context = None
+    record = _select(state, device)
+    if enter and record.mode != "dfu":
+        from particle_diag.devices.modes import change_mode
 
-    def __enter__(self) -> DfuSession:
-        from particle_diag.devices.dfu_session import dfu_session
-
-        record = _select(self.state, self.device)
-        if self.enter and record.mode != "dfu":
-            from particle_diag.devices.modes import change_mode
-
-            self.state.log(f"{record.device_id}: entering DFU mode")
-            change = change_mode(record, "dfu", self.state.host, timeout_s=self.timeout_s)
-            assert change.record is not None
-            record = change.record
-        self._context = dfu_session(record, self.state.host)
-        return self._context.__enter__()
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._context is not None
-        self._context.__exit__(*exc)  # type: ignore[arg-type]
+        state.log(f"{record.device_id}: entering DFU mode")
+        change = change_mode(record, "dfu", state.host, timeout_s=timeout_s)
+        assert change.record is not None
+        record = change.record
+    with dfu_session(record, state.host) as session:
+        yield session
 
 
 def _finish(state: AppState, report: TransferReport, verb: str, tail: str) -> None:
