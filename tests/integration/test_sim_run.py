@@ -1,0 +1,83 @@
+"""``pdiag sim run``: any command sees the virtual bench as real USB hardware (libusb, sysfs, ttyACM)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def _devices(stdout: str) -> dict[str, dict]:
+    envelope = json.loads(stdout)
+    assert envelope["ok"], envelope
+    return {d["platform"]: d for d in envelope["data"]["devices"]}
+
+
+def test_list_finds_the_bench_through_libusb_and_sysfs(sim_run) -> None:
+    result = sim_run("boron,argon:dfu", "pdiag", "--json", "list")
+    assert result.returncode == 0, result.output
+    devices = _devices(result.stdout)
+    assert set(devices) == {"boron", "argon"}
+    boron, argon = devices["boron"], devices["argon"]
+    assert boron["serial_port"].startswith("/dev/ttyACM"), boron  # a tty from sysfs, not a /dev/pts of --sim
+    assert boron["usb"]["pid"] == "c00d" and boron["device_os"]  # probed over usbfs control requests
+    assert argon["usb"]["pid"] == "d00c" and argon["mode"] == "dfu" and argon["serial_port"] is None
+    assert boron["usb"]["address"] != argon["usb"]["address"]
+
+
+def test_standard_tools_see_the_devices(sim_run) -> None:
+    code = ("import serial.tools.list_ports as lp, usb.core\n"
+            "print(sorted((p.device, p.vid, p.pid, p.serial_number, p.location) for p in lp.comports()))\n"
+            "devices = usb.core.find(find_all=True)\n"
+            "print(sorted((d.idVendor, d.idProduct, d.serial_number) for d in devices))\n")
+    result = sim_run("boron", sys.executable, "-c", code)
+    assert result.returncode == 0, result.output
+    ports, usb = result.stdout.splitlines()
+    assert "('/dev/ttyACM0', 11012, 49165, 'e00fce68" in ports and "'1-1:1.0')" in ports
+    assert "(11012, 49165, 'e00fce68" in usb
+
+
+def test_exit_code_is_the_commands(sim_run) -> None:
+    assert sim_run("boron", "sh", "-c", "exit 7").returncode == 7
+    assert sim_run("boron", "true").returncode == 0
+
+
+def test_device_state_carries_across_commands(sim_run) -> None:
+    """Each inner command is a new process; the bench (mode, addresses) lives as long as `sim run`."""
+    script = "pdiag enter dfu e00f >&2 && pdiag --json list"
+    result = sim_run("boron", "sh", "-c", script)
+    assert result.returncode == 0, result.output
+    boron = _devices(result.stdout)["boron"]
+    assert boron["mode"] == "dfu" and boron["usb"]["pid"] == "d00d"
+    assert boron["usb"]["address"] > 2  # it left the bus and came back at a new address
+    assert boron["serial_port"] is None
+
+
+def test_unknown_command_is_a_usage_error(sim_run) -> None:
+    result = sim_run("boron", "no-such-program-pdiag")
+    assert result.returncode == 2
+    assert "command not found: no-such-program-pdiag" in result.output
+
+
+def test_bad_spec_is_a_usage_error(sim_run) -> None:
+    result = sim_run("toaster", "true")
+    assert result.returncode == 2, result.output
+
+
+def test_missing_pygobject_says_what_to_install(tmp_path) -> None:
+    """Runs everywhere: a stand-in 'gi' module that fails to import, as on a host without PyGObject."""
+    (tmp_path / "gi").mkdir()
+    (tmp_path / "gi" / "__init__.py").write_text("raise ImportError('simulated: no PyGObject')\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    env.pop("UMOCKDEV_DIR", None)
+    result = subprocess.run([sys.executable, "-m", "particle_diag", "--json", "sim", "run", "--", "true"],
+                            env=env, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 12, result.stdout + result.stderr
+    error = json.loads(result.stdout)["error"]
+    assert error["reference"] == "host.umockdev"
+    assert "PyGObject" in error["message"] and "apt-get install umockdev" in error["hint"]
