@@ -22,6 +22,18 @@ def _command_name(argv: list[str]) -> str:
     return next((a for a in argv if a in COMMANDS), "pdiag")
 
 
+# Global flags without a value may also be written after the command (`pdiag list --json`), as scripts often
+# do; they are moved in front of it.  Arguments after `--` belong to another program and are left alone.
+_HOISTABLE = frozenset({"--json", "--trace", "--no-color", "-v", "--verbose"})
+
+
+def hoist_global_flags(args: list[str]) -> list[str]:
+    end = args.index("--") if "--" in args else len(args)
+    head, tail = args[:end], args[end:]
+    flags = [a for a in head if a in _HOISTABLE]
+    return flags + [a for a in head if a not in _HOISTABLE] + tail
+
+
 def run(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args in (["--version"], ["-V"]):
@@ -38,6 +50,7 @@ def main(args: list[str]) -> int:
     from particle_diag.errors import ExitCode, PdiagError
 
     app = build_app()
+    args = hoist_global_flags(args)
     as_json = _wants_json(args)
     trace = "--trace" in args or os.environ.get("PDIAG_TRACE", "") in ("1", "true")
 

@@ -39,7 +39,7 @@ def run_on_devices(records: list[DeviceRecord], action: Callable[[DeviceRecord],
             return Outcome(record, result=action(record))
         except PdiagError as exc:
             return Outcome(record, error=exc)
-        except Exception as exc:  # noqa: BLE001 - one device's bug must not hide the others' results
+        except Exception as exc:
             return Outcome(record, error=ProtocolError(f"{type(exc).__name__}: {exc}", reference="internal"))
 
     if len(records) == 1:

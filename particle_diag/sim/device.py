@@ -314,6 +314,13 @@ class VirtualDevice:
 
         return dfu_target_for(self)
 
+    def dfu_flash(self, alt: int = 0):  # type: ignore[no-untyped-def]
+        """The bootloader's memory behind DFU alt ``alt`` (persists across modes): for tests and benches."""
+        from particle_diag.sim.firmware import dfu_target_for
+
+        target = self._dfu_target if self._dfu_target is not None else dfu_target_for(self)
+        return target.flashes[alt]
+
     def describe(self) -> dict[str, object]:
         return {
             "device_id": self.device_id, "platform": self.platform.name, "mode": self.mode,

@@ -151,3 +151,16 @@ def test_packaged_udev_rules_match_the_repository_copy():
     assert 'ENV{ID_MM_DEVICE_IGNORE}="1"' in text and 'TAG+="uaccess"' in text and 'GROUP="plugdev"' in text
     modes = [line.split('MODE="')[1][:4] for line in text.splitlines() if 'MODE="' in line]
     assert modes and all(int(m, 8) & 0o007 == 0 for m in modes)  # nothing for "other" users
+
+
+def test_global_flags_may_follow_the_command(pdiag):
+    result = pdiag("--sim", "argon:dfu", "list", "--json")
+    assert result.code == 0 and result.json["data"]["devices"][0]["mode"] == "dfu"
+
+
+def test_flags_after_double_dash_are_left_to_the_other_program():
+    from particle_diag.cli.main import hoist_global_flags
+
+    assert hoist_global_flags(["sim", "run", "--", "pdiag", "list", "--json"]) == [
+        "sim", "run", "--", "pdiag", "list", "--json"]
+    assert hoist_global_flags(["list", "--json", "-v"]) == ["--json", "-v", "list"]

@@ -39,7 +39,7 @@ def test_download_with_leave_lands_in_flash(attach, dfu_util, wait_for, tmp_path
                       "-D", str(tmp_path / "fw.bin"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "File downloaded successfully" in result.stdout
-    flash = argon._dfu_target.flashes[0]  # test backdoor: the bootloader's flash outlives the DFU session
+    flash = argon.dfu_flash(0)  # test backdoor: the bootloader's flash outlives the DFU session
     assert flash.peek(USER_FIRMWARE, len(image)) == image
     wait_for(lambda: argon.mode == "normal" and argon.attached, 10, "the device leaving DFU mode")
 

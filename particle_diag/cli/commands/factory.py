@@ -30,8 +30,6 @@ JunitOpt = Annotated[Path | None, typer.Option("--junit", metavar="FILE", dir_ok
                                                     "and step or expectation).")]
 JsonlOpt = Annotated[bool, typer.Option("--jsonl", help="Print one JSON object per line on stdout, as it "
                                                         "happens.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (schema pdiag/1) at the end; same "
-                                                      "as the global --json.")]
 VERDICT_STYLE = {"pass": "green", "fail": "red", "error": "bold red"}
 EVENT_STYLE = {"added": "green", "removed": "red", "mode": "yellow", "checked": "cyan"}
 
@@ -45,14 +43,14 @@ def register(app: typer.Typer) -> None:
 
 # -- check ------------------------------------------------------------------------------------------------------
 def check_command(ctx: typer.Context, spec: SpecOpt, devices: DeviceArg = None, all_devices: AllOpt = False,
-                  junit: JunitOpt = None, jsonl: JsonlOpt = False, json_out: JsonOpt = False) -> None:
+                  junit: JunitOpt = None, jsonl: JsonlOpt = False) -> None:
     from particle_diag.devices.discovery import discover
     from particle_diag.devices.select import select
     from particle_diag.factory.runner import CheckRunner
     from particle_diag.factory.spec import load_spec
 
     state: AppState = ctx.obj
-    as_json = state.json or json_out
+    as_json = state.json
     _exclusive(as_json, jsonl)
     station = load_spec(spec)  # a bad spec stops here (exit 2), before any device is touched
     host = state.host
@@ -251,12 +249,11 @@ def watch_command(
                                           help="A device gone for less than this is re-enumerating, not "
                                                "removed.")] = 2.0,
     jsonl: JsonlOpt = False,
-    json_out: JsonOpt = False,
 ) -> None:
     from particle_diag.factory.watch import Watcher
 
     state: AppState = ctx.obj
-    as_json = state.json or json_out
+    as_json = state.json
     _exclusive(as_json, jsonl)
     station = None
     if check is not None:
