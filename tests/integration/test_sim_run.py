@@ -81,3 +81,45 @@ def test_missing_pygobject_says_what_to_install(tmp_path) -> None:
     error = json.loads(result.stdout)["error"]
     assert error["reference"] == "host.umockdev"
     assert "PyGObject" in error["message"] and "apt-get install umockdev" in error["hint"]
+
+
+def test_enter_dfu_and_back_seen_by_pdiag_and_dfu_util(sim_run, dfu_util) -> None:
+    """Issue 4: `enter dfu`, then `list --json` shows DFU; `enter normal` brings it back; dfu-util sees the
+    device only while it is in DFU."""
+    script = (
+        "set -e\n"
+        f"{dfu_util} -l > before.txt 2>&1 || true\n"
+        "pdiag enter dfu >&2\n"
+        "pdiag list --json > in_dfu.json\n"
+        f"{dfu_util} -l > during.txt 2>&1\n"
+        "pdiag enter normal >&2\n"
+        "pdiag list --json > after.json\n"
+        f"{dfu_util} -l > after.txt 2>&1 || true\n"
+        "cat before.txt; echo ===; cat in_dfu.json; echo ===; cat during.txt; echo ===; cat after.json; "
+        "echo ===; cat after.txt\n"
+    )
+    result = sim_run("boron", "sh", "-c", f"cd \"$(mktemp -d)\"\n{script}", timeout=90)
+    assert result.returncode == 0, result.output
+    before, in_dfu, during, after, after_dfu_util = result.stdout.split("===\n")
+    assert "Found DFU" not in before
+    assert _devices(in_dfu)["boron"]["mode"] == "dfu"
+    assert "Found DFU: [2b04:d00d]" in during
+    assert _devices(after)["boron"]["mode"] == "normal" and _devices(after)["boron"]["usb"]["pid"] == "c00d"
+    assert "Found DFU" not in after_dfu_util
+
+
+def test_watch_reports_a_mode_change_made_by_another_command(sim_run) -> None:
+    """Issue 7: `pdiag watch --jsonl` in one process sees `pdiag enter dfu` run by another."""
+    script = (
+        "pdiag watch --jsonl --interval 0.2 --count 1 > events.jsonl & watcher=$!\n"
+        "sleep 1.5\n"
+        "pdiag enter dfu >&2\n"
+        "wait $watcher; status=$?\n"
+        "cat events.jsonl; exit $status\n"
+    )
+    result = sim_run("boron", "sh", "-c", f"cd \"$(mktemp -d)\"\n{script}", timeout=90)
+    assert result.returncode == 0, result.output
+    events = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    modes = [e for e in events if e["event"] == "mode"]
+    assert modes, result.output
+    assert modes[0]["mode"] == "dfu" and modes[0]["device_id"].startswith("e00fce68")
