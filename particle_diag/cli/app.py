@@ -57,22 +57,8 @@ def build_app() -> typer.Typer:
         ctx.obj = state
         ctx.call_on_close(state.close)
 
-    from particle_diag.cli.commands import inventory
+    from particle_diag.cli.commands import dfu, factory, inventory, mode, simulation, troubleshooting
 
-    inventory.register(app)
-    for name in ("mode", "troubleshooting", "dfu", "factory", "simulation"):
-        module = _optional_module(name)
-        if module is not None:
-            module.register(app)
+    for module in (inventory, mode, troubleshooting, dfu, factory, simulation):
+        module.register(app)
     return app
-
-
-def _optional_module(name: str):  # type: ignore[no-untyped-def]
-    import importlib
-
-    try:
-        return importlib.import_module(f"particle_diag.cli.commands.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"particle_diag.cli.commands.{name}":
-            return None
-        raise
