@@ -83,9 +83,10 @@ class PtyPort:
         self._thread.start()
 
     def write(self, data: bytes) -> None:
-        """Unsolicited output from the device (only delivered while a client has the port open)."""
+        """Output from the device.  Written even when no client seems to have the port open: a client may
+        have opened it an instant ago, and stale bytes are harmless (hosts flush input before a command)."""
         with self._lock:
-            if self._opens > 0 and not self._closed:
+            if not self._closed:
                 with contextlib.suppress(OSError):
                     os.write(self.master, data)
 
@@ -108,47 +109,52 @@ class PtyPort:
         poller.register(self._wake_r, select.POLLIN)
         master_registered = False
         while not self._closed:
-            for fd, _ in poller.poll(1000):
-                if self._closed:
-                    return
-                if fd == self._inotify_fd:
-                    closed_now = self._read_events()
-                    want_master = self._opens > 0
-                    if want_master and not master_registered:
-                        poller.register(self.master, select.POLLIN)
-                        master_registered = True
-                    elif not want_master and master_registered:
-                        poller.unregister(self.master)
-                        master_registered = False
-                    # Several closes read in one batch all see the same termios: act once, like one
-                    # SET_LINE_CODING on a real device.
-                    for baud in closed_now[-1:]:
-                        self._on_close(baud)
-                elif fd == self.master:
-                    self._pump()
+            ready = {fd for fd, _ in poller.poll(1000)}
+            if self._closed:
+                return
+            # Open/close events first, always: a client that opens the port and writes at once must be
+            # known to be there before its bytes are answered (or the answer would go nowhere).
+            closed_now = self._read_events()
+            want_master = self._opens > 0
+            if want_master and not master_registered:
+                poller.register(self.master, select.POLLIN)
+                master_registered = True
+            elif not want_master and master_registered:
+                poller.unregister(self.master)
+                master_registered = False
+            # Several closes read in one batch all see the same termios: act once, like one
+            # SET_LINE_CODING on a real device.
+            for baud in closed_now[-1:]:
+                self._on_close(baud)
+            if self.master in ready and want_master:
+                self._pump()
 
     def _read_events(self) -> list[int]:
-        closes: list[int] = []
+        """Apply a batch of open/close events; returns the baud seen at each last close."""
         try:
             raw = os.read(self._inotify_fd, 4096)
         except BlockingIOError:
-            return closes
+            return []
+        masks = []
         offset = 0
         while offset < len(raw):
             _wd, mask, _cookie, name_len = _EVENT.unpack_from(raw, offset)
             offset += _EVENT.size + name_len
-            if mask & IN_OPEN:
-                with self._lock:
+            masks.append(mask)
+        closes: list[int] = []
+        for mask in masks:
+            with self._lock:
+                if mask & IN_OPEN:
                     self._opens += 1
-            if mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE):
-                with self._lock:
+                    self.opened_bauds.append(baud_of(self.master))
+                if mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE):
                     self._opens = max(0, self._opens - 1)
-                    last = self._opens == 0
-                if last:
-                    self._pump()  # deliver bytes written just before the close
-                    closes.append(baud_of(self.master))
-            elif mask & IN_OPEN:
-                self.opened_bauds.append(baud_of(self.master))
+                    if self._opens == 0:
+                        closes.append(baud_of(self.master))
+        if closes and self._opens == 0:
+            # Bytes a client wrote just before closing (e.g. 'x') still count.  Only when nobody has the port
+            # open by the end of the batch: otherwise they belong to the client that opened it since.
+            self._pump()
         return closes
 
     def _pump(self) -> None:
