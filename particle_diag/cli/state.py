@@ -48,6 +48,8 @@ class AppState:
                 self._host = Host(UsbBus(backend, trace), lister, trace=trace, simulated=True)
             else:
                 self._host = Host(UsbBus(None, trace), system_ports, trace=trace)
+            if self.verbose or self.trace:
+                self._host.log = self.log
             self._host.probe_timeout_s = self.probe_timeout_s
             self._host.request_timeout_s = self.timeout_s
         return self._host

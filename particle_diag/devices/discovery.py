@@ -106,6 +106,7 @@ def discover(host: Host, *, probe: bool = True) -> list[DeviceRecord]:
     identities = host.usb.enumerate(vids)
     ports = [p for p in host.list_ports() if p.vid in vids]
     records = [_base_record(i, ports) for i in identities]
+    host.say(f"found {len(identities)} Particle USB device(s) and {len(ports)} Particle serial port(s)")
     claimed = {r.serial_port for r in records if r.serial_port}
     for port in ports:  # a CDC port whose USB side we could not see (no libusb access)
         if port.device in claimed:

@@ -23,7 +23,12 @@ class Host:
     list_ports: PortLister = system_ports
     clock: Clock = SYSTEM_CLOCK
     trace: Trace | None = None
+    log: Trace | None = None  # -v: what pdiag is doing, one line per step (stderr)
     probe_timeout_s: float = DEFAULT_PROBE_TIMEOUT_S
     request_timeout_s: float = 10.0
     simulated: bool = False
     poll_interval_s: float = 0.25  # how often waiting code looks at the bus again
+
+    def say(self, text: str) -> None:
+        if self.log is not None:
+            self.log(text)

@@ -101,7 +101,9 @@ def change_mode(record: DeviceRecord, target: str, host: Host, *, timeout_s: flo
         if target == "normal":
             change.notes.append("safe mode cannot be seen over USB: if the LED breathes magenta, run `pdiag reset`")
         return change
+    host.say(f"{record.device_id}: {record.mode} -> {target}")
     path, expect_reset, current = _request(record, target, host, via)
+    host.say(f"{record.device_id}: request sent ({path}); waiting for the device in {target} mode")
     change = _confirm(current, target, host, start, timeout_s, path, expect_reset)
     change.old_mode = record.mode
     return change
@@ -216,6 +218,7 @@ def _dfu_client(dev, host: Host):  # type: ignore[no-untyped-def]
 
 
 def _leave_dfu(record: DeviceRecord, host: Host) -> str:
+    host.say(f"{record.device_id}: leaving DFU (DfuSe zero-length download)")
     with open_usb(record, host) as dev:
         _ignore_reset_race(lambda: _dfu_client(dev, host).leave())
     return "dfuse"

@@ -8,6 +8,7 @@ from particle_diag.devices.session import control_session, open_usb
 from particle_diag.errors import (
     DeviceTimeoutError,
     PdiagError,
+    PermissionDeniedError,
     TransferStallError,
 )
 from particle_diag.protocol import listening, messages
@@ -24,6 +25,7 @@ def probe_mode(record: DeviceRecord, host: Host, *, reset_stale: bool = True) ->
     """Fill in mode, status and Device OS of a device seen with its normal (serial) PID.
 
     ``reset_stale=False`` (watch) leaves other processes' in-flight requests alone: no RESET(0) on open."""
+    host.say(f"probing {record.device_id or record.usb.path if record.usb else '?'} over control requests")
     try:
         with control_session(record, host, request_timeout_s=host.probe_timeout_s,
                              reset_stale=reset_stale) as client:
@@ -33,7 +35,7 @@ def probe_mode(record: DeviceRecord, host: Host, *, reset_stale: bool = True) ->
         record.mode, record.status, record.problem = "unknown", "unresponsive", exc
     except PdiagError as exc:
         record.mode = "unknown"
-        record.status = "inaccessible" if exc.exit_code == 5 else "unresponsive"
+        record.status = "inaccessible" if isinstance(exc, PermissionDeniedError) else "unresponsive"
         record.problem = exc
 
 

@@ -17,7 +17,6 @@ from typing import Any
 
 from particle_diag.devices.discovery import DeviceRecord, discover
 from particle_diag.devices.host import Host
-from particle_diag.errors import DeviceTimeoutError, PdiagError
 
 EVENTS = ("added", "removed", "mode")
 DEFAULT_INTERVAL_S = 1.0
@@ -58,19 +57,9 @@ def record_key(record: DeviceRecord) -> str:
 
 def probe_quietly(record: DeviceRecord, host: Host) -> None:
     """Like discovery's probe, but without RESET(0) on open: other processes' requests are left alone."""
-    from particle_diag.devices import probe
-    from particle_diag.devices.session import control_session
+    from particle_diag.devices.probe import probe_mode
 
-    try:
-        with control_session(record, host, request_timeout_s=host.probe_timeout_s, reset_stale=False) as client:
-            record.device_os = probe._raw_version(client)
-            probe._probe_with_requests(record, client, host)
-    except DeviceTimeoutError as exc:
-        record.mode, record.status, record.problem = "unknown", "unresponsive", exc
-    except PdiagError as exc:
-        record.mode = "unknown"
-        record.status = "inaccessible" if exc.exit_code == 5 else "unresponsive"
-        record.problem = exc
+    probe_mode(record, host, reset_stale=False)
 
 
 def list_devices(host: Host, busy: frozenset[str] = frozenset()) -> list[DeviceRecord]:

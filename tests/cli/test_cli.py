@@ -164,3 +164,9 @@ def test_flags_after_double_dash_are_left_to_the_other_program():
     assert hoist_global_flags(["sim", "run", "--", "pdiag", "list", "--json"]) == [
         "sim", "run", "--", "pdiag", "list", "--json"]
     assert hoist_global_flags(["list", "--json", "-v"]) == ["--json", "-v", "list"]
+
+
+def test_verbose_says_what_happens_on_stderr_only(pdiag):
+    result = pdiag("--sim", "boron", "-v", "--json", "list")
+    json.loads(result.out)
+    assert "found 1 Particle USB device(s)" in result.err and "probing e00fce68" in result.err
