@@ -11,7 +11,8 @@ Three runs, each counting the DFU control transfers the device received and the 
    transfer count from libusb's debug log. If either is missing, that is said and the rest still printed.
 
 ``--realistic`` switches on the virtual flash timing model (sim.flash.REALISTIC: ~85 ms per 4 KB erase,
-~42 ms per 4 KB program, reported as bwPollTimeout), so times include the waits a real Boron imposes.
+~42 ms per 4 KB program, reported as bwPollTimeout; ``+slowflash`` inside ``pdiag sim run``), so times
+include the waits a real Boron imposes.
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def run_dfu_util_style(data: bytes, realistic: bool) -> Run:
         bench.close()
 
 
-def run_in_sim(data: bytes, timeout_s: float = 300.0) -> list[Run]:
+def run_in_sim(data: bytes, realistic: bool, timeout_s: float = 300.0) -> list[Run]:
     """dfu-util 0.11, then pdiag as a separate process, each inside ``pdiag sim run`` (umockdev: the bench
     appears as a real /dev/bus/usb device). Wall time of each command; transfers counted from libusb's debug
     log (LIBUSB_DEBUG=4: one ``libusb_submit_transfer`` line per transfer, both tools use libusb)."""
@@ -124,14 +125,15 @@ def run_in_sim(data: bytes, timeout_s: float = 300.0) -> list[Run]:
         image.write_bytes(data)
         commands = (f"dfu-util -d 2b04:d00d -a 2 -s 0x{EXTERNAL:08X} -D {image}",
                     f"{sys.executable} -m particle_diag dfu write --alt 2 --address 0x{EXTERNAL:08X} {image}")
-        return [_timed_in_sim(pdiag, name, command, Path(tmp) / f"libusb{i}.log", timeout_s)
+        bench = "boron:dfu+slowflash" if realistic else "boron:dfu"
+        return [_timed_in_sim(pdiag, name, command, Path(tmp) / f"libusb{i}.log", timeout_s, bench)
                 for i, (name, command) in enumerate(zip(names, commands, strict=True))]
 
 
-def _timed_in_sim(pdiag: list[str], name: str, command: str, log: Path, timeout_s: float) -> Run:
+def _timed_in_sim(pdiag: list[str], name: str, command: str, log: Path, timeout_s: float, bench: str) -> Run:
     script = (f"start=$(date +%s.%N); LIBUSB_DEBUG=4 {command} 2>{log} >/dev/null; rc=$?; "
               f"end=$(date +%s.%N); echo \"$rc $start $end\"")
-    done = _run([*pdiag, "sim", "run", "--bench", "boron:dfu", "--", "sh", "-c", script], timeout_s)
+    done = _run([*pdiag, "sim", "run", "--bench", bench, "--", "sh", "-c", script], timeout_s)
     if done is None:
         return Run(name, None, None, f"`pdiag sim run` did not finish within {timeout_s:g} s")
     match = re.search(r"^(\d+) ([\d.]+) ([\d.]+)$", done.stdout, re.MULTILINE)
@@ -184,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     repeat = 1 if args.realistic else 3
     runs = [best_of(repeat, run_pdiag, data, args.realistic), best_of(repeat, run_dfu_util_style, data, args.realistic)]
     runs += [Run("dfu-util (pdiag sim run)", None, None, "skipped (--no-peer)")] if args.no_peer \
-        else run_in_sim(data)
+        else run_in_sim(data, args.realistic)
     print("\n".join(report(runs, args.size)))
     return 0
 
