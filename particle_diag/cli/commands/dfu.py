@@ -251,11 +251,12 @@ class Progress:
         if self._bar is not None:
             self._bar.update(self._task, completed=done, total=total)  # type: ignore[arg-type]
             return
-        while total and done * PLAIN_STEPS >= self._next_step * total and self._next_step <= PLAIN_STEPS:
-            percent = self._next_step * 100 // PLAIN_STEPS
-            print(f"{self.verb} 0x{self.address:08X}: {done}/{total} bytes ({percent}%)", file=sys.stderr,
-                  flush=True)
-            self._next_step += 1
+        if not total or done * PLAIN_STEPS < self._next_step * total:
+            return
+        # One line per call at most, for the highest 10% step reached (a big jump prints once, not ten times).
+        self._next_step = done * PLAIN_STEPS // total + 1
+        print(f"{self.verb} 0x{self.address:08X}: {done}/{total} bytes ({done * 100 // total}%)", file=sys.stderr,
+              flush=True)
 
     def stage(self, text: str) -> None:
         if self.quiet:
