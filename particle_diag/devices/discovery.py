@@ -149,8 +149,12 @@ def locate(host: Host, device_id: str | None, usb_path: str | None) -> DeviceRec
     Cheaper than ``discover`` while waiting for a re-enumeration: other devices are not opened.
     """
     vids = platforms.particle_vids()
-    identities = host.usb.enumerate(vids)
     ports = [p for p in host.list_ports() if p.vid in vids]
+    # A device usually comes back on the port it left: look there first, and read every device's strings
+    # only when it is not there (moved to another port, or its path is unknown).
+    identities = host.usb.enumerate(vids, frozenset({usb_path})) if usb_path else []
+    if not any(device_id_from_serial(i.serial) == device_id for i in identities):
+        identities = host.usb.enumerate(vids)
     records = [_base_record(identity, ports) for identity in identities]
     same_id = [r for r in records if device_id and r.device_id == device_id]
     same_path = [r for r in records if usb_path and r.usb is not None and r.usb.path == usb_path]

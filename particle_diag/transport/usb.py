@@ -112,10 +112,14 @@ class UsbBus:
         except usb.core.USBError as exc:
             raise translate(exc, "listing USB devices") from exc
 
-    def enumerate(self, vids: frozenset[int]) -> list[UsbIdentity]:
+    def enumerate(self, vids: frozenset[int], paths: frozenset[str] | None = None) -> list[UsbIdentity]:
+        """Particle devices on the bus with their strings; ``paths`` limits it to those USB port paths (the
+        strings of other devices are then not read: no control transfer reaches them)."""
         out = []
         for dev in self._find(vids):
             path = usb_path(dev.bus, dev.port_numbers)
+            if paths is not None and path not in paths:
+                continue
             strings: dict[str, str | None] = {"serial": None, "product": None, "manufacturer": None}
             error: PdiagError | None = None
             try:
