@@ -83,6 +83,7 @@ class Watcher:
                  lister: Callable[[Host, frozenset[str]], list[DeviceRecord]] = list_devices) -> None:
         self.host = host
         self.settle_s = settle_s
+        self._unreadable_since: dict[str, float] = {}
         self._now = now or (lambda: datetime.now(UTC))
         self._list = lister
         self._known: dict[str, _Known] = {}
@@ -109,6 +110,16 @@ class Watcher:
         with self._lock:
             return key in self._busy
 
+    def _still_appearing(self, record: DeviceRecord, key: str, t: float) -> bool:
+        """A device whose identity cannot be read yet is usually one caught mid-enumeration (its node is there,
+        its strings not yet): give it ``settle_s`` before it counts as a device of its own."""
+        unreadable = record.device_id is None and record.problem is not None and record.status != "inaccessible"
+        if not unreadable:
+            self._unreadable_since.pop(key, None)
+            return False
+        first = self._unreadable_since.setdefault(key, t)
+        return t - first < self.settle_s
+
     def poll(self, *, report_present: bool = True) -> list[WatchEvent]:
         """Look at the bus once and return what changed since the last poll."""
         with self._lock:
@@ -121,6 +132,8 @@ class Watcher:
             for r in records:
                 key = record_key(r)
                 if key in seen:
+                    continue
+                if self._still_appearing(r, key, t):
                     continue
                 seen.add(key)
                 known = self._known.get(key)

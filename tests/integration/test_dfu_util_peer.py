@@ -53,7 +53,14 @@ def test_upload_reads_back_what_was_downloaded(attach, dfu_util, tmp_path) -> No
     up = run_dfu_util(testbed, "-a", "0", "-s", f"0x{USER_FIRMWARE:08x}:{len(image)}",
                       "-U", str(tmp_path / "up.bin"))
     assert up.returncode == 0, up.stdout + up.stderr
-    assert (tmp_path / "up.bin").read_bytes() == image
+    flash = testbed.bench.devices[0].dfu_flash(0)
+    log = [f"{e.kind} {e.address and hex(e.address)} {e.length} {e.detail}" for e in flash_log(testbed)]
+    assert flash.peek(USER_FIRMWARE, len(image)) == image, "download wrong:\n" + "\n".join(log)
+    assert (tmp_path / "up.bin").read_bytes() == image, "upload wrong:\n" + "\n".join(log)
+
+
+def flash_log(testbed):  # type: ignore[no-untyped-def]
+    return testbed.bench.devices[0]._dfu_target.log
 
 
 def test_dfu_util_inside_sim_run(sim_run, dfu_util) -> None:
