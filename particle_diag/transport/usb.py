@@ -195,15 +195,25 @@ class UsbDevice:
             if exc.errno == errno.EPIPE:
                 return None
             raise translate(exc, f"USB device {self.identity.path}") from exc
+        except ValueError as exc:
+            # pyusb reports a failed LANGID read (typically a device leaving the bus) as ValueError.
+            raise ProtocolError(f"USB device {self.identity.path}: its string descriptors cannot be read ({exc})",
+                                reference="usb.strings") from exc
+
+    def _configuration(self) -> Any:
+        try:
+            return self._dev.get_active_configuration()
+        except usb.core.USBError as exc:
+            raise translate(exc, f"USB device {self.identity.path}") from exc
 
     def interface_strings(self) -> list[str]:
         """iInterface strings of interface 0's alt settings (DfuSe memory layouts in DFU mode)."""
-        cfg = self._dev.get_active_configuration()
+        cfg = self._configuration()
         return [self.string(intf.iInterface) or "" for intf in cfg if intf.bInterfaceNumber == 0]
 
     def dfu_transfer_size(self, default: int = 1024) -> int:
         """wTransferSize from the DFU functional descriptor (type 0x21); particle-usb defaults to 1024."""
-        cfg = self._dev.get_active_configuration()
+        cfg = self._configuration()
         for intf in cfg:
             extra = bytes(intf.extra_descriptors or b"")
             if len(extra) >= 7 and extra[1] == 0x21:
