@@ -7,7 +7,6 @@ other PID when its mode changes, as a real device does.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,10 +15,11 @@ from particle_diag import semver
 from particle_diag.clock import Clock
 from particle_diag.devices import capabilities
 from particle_diag.devices.platforms import Platform
+from particle_diag.protocol.memory_layout import protected_form
 from particle_diag.sim import descriptors as desc
 from particle_diag.sim.control_service import ControlService, ServiceBehaviour
 from particle_diag.sim.spec import DeviceSpec
-from particle_diag.sim.usbdev import NoReply, SetupPacket, Stall, Unplugged
+from particle_diag.sim.usbdev import SetupPacket, Stall, Unplugged
 
 GET_DESCRIPTOR = 6
 RESULT_OK = 0
@@ -137,7 +137,7 @@ class VirtualDevice:
                 protection = "sm=p" if self.firmware.protected else "sm=o"
             alts = p.dfu_alts
             if self.firmware.protected:
-                alts = tuple(_erase_only(s) for s in alts)
+                alts = tuple(protected_form(s) for s in alts)  # all-'b' segments (reference §1.2)
             return desc.dfu_mode(p.vid, self.pid, p.dfu_product, self.device_id, alts, protection)
         return desc.serial_mode(p.vid, self.pid, p.default_product, self.device_id)
 
@@ -329,12 +329,6 @@ class VirtualDevice:
         }
 
 
-def _erase_only(layout: str) -> str:
-    """Protected devices report every segment as erase-only 'b' (reference §1.2)."""
-    head, _, rest = layout.rpartition("/")
-    return head + "/" + ",".join(seg[:-1] + "b" for seg in rest.split(","))
-
-
 def _identity(spec: DeviceSpec) -> dict[str, str | None]:
     """Deterministic identifiers derived from the device ID, so every run shows the same bench."""
     digits = "".join(str(int(c, 16) % 10) for c in spec.device_id)
@@ -348,10 +342,3 @@ def _identity(spec: DeviceSpec) -> dict[str, str | None]:
     if p.generation >= 3:
         out["serial_number"] = (p.name[:4].upper() + "AB" + digits[:9])[:15]
     return out
-
-
-def dumps_diagnostics(values: dict[str, object]) -> bytes:
-    return json.dumps(values, separators=(",", ":")).encode()
-
-
-__all__ = ["Behaviour", "NoReply", "VirtualDevice"]
