@@ -95,3 +95,29 @@ def test_watch_checks_each_new_device(pdiag, tmp_path: Path) -> None:  # type: i
     assert sorted(checked.values()) == ["fail", "pass"]
     result = pdiag("--sim", "boron", "watch", "--initial", "--count", "1", "--check", str(spec))
     assert result.code == 0 and "added" in result.out and "PASS" in result.out
+
+
+def test_a_device_caught_mid_enumeration_is_not_a_new_device() -> None:
+    """Between leaving and re-joining the bus a device's node can exist before its strings can be read; that
+    half-enumerated sight must not count as a device of its own (it did, as an "added" event, in CI loops)."""
+    from particle_diag.devices.discovery import DeviceRecord
+    from particle_diag.devices.host import Host
+    from particle_diag.devices.platforms import by_name
+    from particle_diag.errors import ProtocolError
+    from particle_diag.transport.usb import UsbIdentity
+
+    boron = by_name("boron")
+    normal = DeviceRecord("e00fce68aaaabbbbccccdddd", boron, "normal", "normal",
+                          usb=UsbIdentity(0x2B04, 0xC00D, 1, 2, "1-1", "e00fce68aaaabbbbccccdddd", None, None))
+    half = DeviceRecord(None, boron, "dfu", "unresponsive", problem=ProtocolError("strings not readable"),
+                        usb=UsbIdentity(0x2B04, 0xD00D, 1, 3, "1-1", None, None, None, ProtocolError("x")))
+    in_dfu = DeviceRecord("e00fce68aaaabbbbccccdddd", boron, "dfu", "dfu",
+                          usb=UsbIdentity(0x2B04, 0xD00D, 1, 3, "1-1", "e00fce68aaaabbbbccccdddd", None, None))
+    sights = iter([[normal], [half], [half], [in_dfu]])
+    clock = FakeClock()
+    watcher = Watcher(Host(clock=clock), settle_s=2.0, now=_now, lister=lambda host, busy: next(sights))
+    events = watcher.poll(report_present=False)  # the device was there from the start: not news
+    for _ in range(3):
+        clock.sleep(0.5)
+        events += watcher.poll()
+    assert [(e.event, e.mode) for e in events] == [("mode", "dfu")]
