@@ -71,15 +71,19 @@ def require_dfu(record: DeviceRecord) -> None:
                                    reference="dfu.protected")
 
 
+def dfu_client(dev: UsbDevice, host: Host) -> DfuClient:
+    """The DfuSe client for an opened DFU-mode device."""
+    # wTransferSize from the functional descriptor; particle-usb's 1024 when a device has none (§4.2)
+    return DfuClient(dev, clock=host.clock, transfer_size=dev.dfu_transfer_size(),
+                     timeout_ms=int(host.request_timeout_s * 1000))
+
+
 @contextmanager
 def dfu_session(record: DeviceRecord, host: Host) -> Iterator[DfuSession]:
     require_dfu(record)
     with open_usb(record, host) as dev:
         layouts = [parse_layout(text) for text in dev.interface_strings() if text]
-        # wTransferSize from the functional descriptor; particle-usb's 1024 when a device has none (§4.2)
-        client = DfuClient(dev, clock=host.clock, transfer_size=dev.dfu_transfer_size(),
-                           timeout_ms=int(host.request_timeout_s * 1000))
-        yield DfuSession(record, dev, client, layouts, host.clock)
+        yield DfuSession(record, dev, dfu_client(dev, host), layouts, host.clock)
 
 
 # -- memory operations (``pdiag dfu read|write|erase``) -------------------------------------------------------

@@ -145,8 +145,8 @@ def _request(record: DeviceRecord, target: str, host: Host, via: str | None) -> 
     """Send what makes the device change mode; returns (path, whether it resets on the way, the record to
     confirm against: a device that had to leave DFU first has a new address)."""
     if record.mode == "dfu":
-        if target == "safe" and _dfu_supports_safe_mode(record, host):
-            return _dfu_safe_mode(record, host), True, record
+        if target == "safe" and _dfu_safe_mode(record, host):
+            return "dfuse", True, record
         path = _leave_dfu(record, host)
         if target == "normal":
             return path, True, record
@@ -211,29 +211,26 @@ def _serial_path(record: DeviceRecord, target: str, host: Host, version: str) ->
         "Use the buttons: " + button_hint(record, target), reference="mode.unsupported")
 
 
-def _dfu_client(dev, host: Host):  # type: ignore[no-untyped-def]
-    from particle_diag.protocol.dfu import DfuClient
-
-    return DfuClient(dev, clock=host.clock, transfer_size=dev.dfu_transfer_size(4096))
-
-
 def _leave_dfu(record: DeviceRecord, host: Host) -> str:
+    from particle_diag.devices.dfu_session import dfu_client
+
     host.say(f"{record.device_id}: leaving DFU (DfuSe zero-length download)")
     with open_usb(record, host) as dev:
-        _ignore_reset_race(lambda: _dfu_client(dev, host).leave())
+        _ignore_reset_race(lambda: dfu_client(dev, host).leave())
     return "dfuse"
 
 
-def _dfu_supports_safe_mode(record: DeviceRecord, host: Host) -> bool:
-    """Particle's DfuSe command 0xFA (reboot into safe mode) is listed by GET_COMMANDS where it exists."""
-    with open_usb(record, host) as dev:
-        return 0xFA in _dfu_client(dev, host).get_commands()
+def _dfu_safe_mode(record: DeviceRecord, host: Host) -> bool:
+    """Particle's DfuSe command 0xFA (reboot into safe mode), where GET_COMMANDS lists it; False otherwise."""
+    from particle_diag.devices.dfu_session import dfu_client
+    from particle_diag.protocol.dfu import DfuseCommand
 
-
-def _dfu_safe_mode(record: DeviceRecord, host: Host) -> str:
     with open_usb(record, host) as dev:
-        _ignore_reset_race(_dfu_client(dev, host).enter_safe_mode)
-    return "dfuse"
+        client = dfu_client(dev, host)
+        if DfuseCommand.ENTER_SAFE_MODE not in client.get_commands():
+            return False
+        _ignore_reset_race(client.enter_safe_mode)
+    return True
 
 
 def _ignore_reset_race(action: Callable[[], object]) -> None:
