@@ -48,6 +48,11 @@ class ServiceReply:
         return STATUS_NAMES.get(self.status, f"status {self.status}")
 
 
+# The optional fields of a service reply, in wire order: (flag bit, name, struct format).
+_REPLY_FIELDS = ((0x02, "request_id", "<H"), (0x04, "size", "<I"), (0x08, "result", "<i"))
+_FLAG_STATUS = 0x01
+
+
 def parse_service_reply(data: bytes) -> ServiceReply:
     """u32 flags, u16 status, then u16 id / u32 size / i32 result, each only when its flag bit is set."""
     if len(data) < 6:
@@ -55,7 +60,7 @@ def parse_service_reply(data: bytes) -> ServiceReply:
     flags, status = struct.unpack_from("<IH", data, 0)
     offset = 6
     fields: dict[str, int] = {}
-    for bit, name, fmt in ((0x02, "request_id", "<H"), (0x04, "size", "<I"), (0x08, "result", "<i")):
+    for bit, name, fmt in _REPLY_FIELDS:
         if flags & bit:
             width = struct.calcsize(fmt)
             if offset + width > len(data):
@@ -63,6 +68,17 @@ def parse_service_reply(data: bytes) -> ServiceReply:
             (fields[name],) = struct.unpack_from(fmt, data, offset)
             offset += width
     return ServiceReply(status, **fields)
+
+
+def encode_service_reply(reply: ServiceReply) -> bytes:
+    """The device's side of ``parse_service_reply`` (the virtual devices answer with it)."""
+    flags, tail = _FLAG_STATUS, b""
+    for bit, name, fmt in _REPLY_FIELDS:
+        value = getattr(reply, name)
+        if value is not None:
+            flags |= bit
+            tail += struct.pack(fmt, value)
+    return struct.pack("<IH", flags, reply.status) + tail
 
 
 @dataclass(frozen=True)

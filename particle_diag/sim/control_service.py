@@ -6,22 +6,29 @@ Models Device OS ``usb_control_request_channel``: INIT/CHECK/SEND/RECV/RESET on 
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from particle_diag.clock import Clock
+from particle_diag.protocol.control import (
+    BUSY,
+    MAX_ACTIVE_REQUESTS,
+    NOT_FOUND,
+    OK,
+    PENDING,
+    RAW_REQUEST,
+    SERVICE_CHECK,
+    SERVICE_INIT,
+    SERVICE_RECV,
+    SERVICE_REPLY_LENGTH,
+    SERVICE_RESET,
+    SERVICE_SEND,
+    ServiceReply,
+    encode_service_reply,
+)
 from particle_diag.sim.usbdev import NoReply, SetupPacket, Stall
 
-# Service reply status codes (reference §2.3).
-OK, ERROR, PENDING, BUSY, NO_MEMORY, NOT_FOUND = range(6)
-INIT, CHECK, SEND, RECV, RESET = 1, 2, 3, 4, 5
-RAW_REQUEST = 0x50  # 'P'
-MAX_ACTIVE = 4  # USB_REQUEST_MAX_ACTIVE_COUNT
 POOLED_PAYLOAD = 64  # payloads up to this size get a pooled buffer at INIT time
-SERVICE_REPLY_MIN_LENGTH = 64  # the device refuses shorter IN buffers
-
-FLAG_STATUS, FLAG_ID, FLAG_SIZE, FLAG_RESULT = 0x01, 0x02, 0x04, 0x08
 
 # (result, reply payload)
 RequestHandler = Callable[[int, bytes], tuple[int, bytes]]
@@ -29,18 +36,7 @@ RequestHandler = Callable[[int, bytes], tuple[int, bytes]]
 
 def service_reply(status: int, request_id: int | None = None, size: int | None = None,
                   result: int | None = None) -> bytes:
-    flags = FLAG_STATUS
-    tail = b""
-    if request_id is not None:
-        flags |= FLAG_ID
-        tail += struct.pack("<H", request_id)
-    if size is not None:
-        flags |= FLAG_SIZE
-        tail += struct.pack("<I", size)
-    if result is not None:
-        flags |= FLAG_RESULT
-        tail += struct.pack("<i", result)
-    return struct.pack("<IH", flags, status) + tail
+    return encode_service_reply(ServiceReply(status, request_id, size, result))
 
 
 @dataclass
@@ -83,17 +79,18 @@ class ControlService:
     def handle_in(self, setup: SetupPacket) -> bytes:
         if setup.request == RAW_REQUEST:
             return self._raw_in(setup)
-        if not self.behaviour.service_requests or setup.request not in (INIT, CHECK, RECV, RESET):
+        in_services = (SERVICE_INIT, SERVICE_CHECK, SERVICE_RECV, SERVICE_RESET)
+        if not self.behaviour.service_requests or setup.request not in in_services:
             raise Stall()
-        if setup.request == RECV:
+        if setup.request == SERVICE_RECV:
             return self._recv(setup.index, setup.length)
-        if setup.length < SERVICE_REPLY_MIN_LENGTH:
+        if setup.length < SERVICE_REPLY_LENGTH:
             raise Stall()
-        if setup.request == INIT:
+        if setup.request == SERVICE_INIT:
             return self._init(setup.index, setup.value)
         if self.behaviour.mute_after_init:
             raise NoReply()
-        if setup.request == CHECK:
+        if setup.request == SERVICE_CHECK:
             return self._check(setup.index)
         return self._reset(setup.index)
 
@@ -101,7 +98,7 @@ class ControlService:
         if setup.request == RAW_REQUEST:
             self._raw_out(setup.index)
             return
-        if not self.behaviour.service_requests or setup.request != SEND:
+        if not self.behaviour.service_requests or setup.request != SERVICE_SEND:
             raise Stall()
         if self.behaviour.mute_after_init:
             raise NoReply()
@@ -130,7 +127,7 @@ class ControlService:
         return answer[: setup.length]
 
     def _init(self, type_id: int, size: int) -> bytes:
-        if len(self._requests) >= MAX_ACTIVE:
+        if len(self._requests) >= MAX_ACTIVE_REQUESTS:
             self.log.append(("INIT", type_id, BUSY))
             return service_reply(BUSY)
         request_id = self._next_id

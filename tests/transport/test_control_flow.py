@@ -117,3 +117,11 @@ def test_old_firmware_reports_not_supported(make_bench):
     vb = make_bench("electron/1.0.1")  # service exists (>= 0.8.0) but DEVICE_ID needs 1.5.0 on Gen 2
     with control_session(_only(vb), vb.host) as client, pytest.raises(UnsupportedError):
         client.call(20)
+
+
+def test_service_reply_codec_round_trips_every_optional_field():
+    from particle_diag.protocol.control import ServiceReply, encode_service_reply
+
+    for reply in (ServiceReply(0), ServiceReply(2, 7), ServiceReply(0, 7, 300, -120), ServiceReply(0, None, None, 0)):
+        assert parse_service_reply(encode_service_reply(reply)) == reply
+    assert encode_service_reply(ServiceReply(0, 1, 2, -1)).hex() == "0f00000000000100020000" + "00ffffffff"
