@@ -117,30 +117,17 @@ def discover(host: Host, *, probe: bool = True) -> list[DeviceRecord]:
                                     serial_port=port.device,
                                     notes=["seen as a serial port only: USB access failed"]))
     if probe:
-        todo = [r for r in records if r.status == "normal" and r.usb is not None]
+        todo = [r for r in records if r.usb is not None and r.status in ("normal", "dfu")]
         if todo:
-            from particle_diag.devices.probe import probe_mode
-
             with ThreadPoolExecutor(max_workers=min(16, len(todo))) as pool:
-                list(pool.map(lambda r: probe_mode(r, host), todo))
-        for r in records:
-            if r.mode == "dfu" and r.usb is not None and r.status == "dfu":
-                from particle_diag.devices.probe import probe_dfu_protection
-
-                probe_dfu_protection(r, host)
+                list(pool.map(lambda r: _probe(r, host), todo))
     records.sort(key=lambda r: (r.usb.path if r.usb else "~", r.serial_port or ""))
     return records
 
 
 def refresh(record: DeviceRecord, host: Host) -> DeviceRecord | None:
     """The same physical device as it is now (after a reset it may have another address or PID)."""
-    for r in discover(host):
-        if record.device_id and r.device_id == record.device_id:
-            return r
-    if record.usb is not None:
-        return next((r for r in discover(host) if r.usb and r.usb.path == record.usb.path), None)
-    return None
-
+    return locate(host, record.device_id, record.usb.path if record.usb else None)
 
 
 def locate(host: Host, device_id: str | None, usb_path: str | None) -> DeviceRecord | None:
@@ -164,12 +151,16 @@ def locate(host: Host, device_id: str | None, usb_path: str | None) -> DeviceRec
     if not candidates:
         return None
     chosen = candidates[0]
-    if chosen.status == "normal" and chosen.usb is not None:
-        from particle_diag.devices.probe import probe_mode
-
-        probe_mode(chosen, host)
-    elif chosen.mode == "dfu" and chosen.status == "dfu":
-        from particle_diag.devices.probe import probe_dfu_protection
-
-        probe_dfu_protection(chosen, host)
+    if chosen.usb is not None:
+        _probe(chosen, host)
     return chosen
+
+
+def _probe(record: DeviceRecord, host: Host) -> None:
+    """Learn what only the device can say: its mode (normal PID) or its protection state (DFU PID)."""
+    from particle_diag.devices.probe import probe_dfu_protection, probe_mode
+
+    if record.status == "normal":
+        probe_mode(record, host)
+    elif record.status == "dfu":
+        probe_dfu_protection(record, host)
