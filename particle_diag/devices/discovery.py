@@ -11,9 +11,9 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from particle_diag.devices import platforms
+from particle_diag.catalog import platforms
+from particle_diag.catalog.platforms import Platform
 from particle_diag.devices.host import Host
-from particle_diag.devices.platforms import Platform
 from particle_diag.errors import (
     PdiagError,
     PermissionDeniedError,

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from particle_diag.catalog.platforms import Platform
 from particle_diag.devices.dfu_session import DfuSession, dfu_session, sector_span
 from particle_diag.devices.discovery import DeviceRecord
 from particle_diag.devices.host import Host
-from particle_diag.devices.platforms import Platform
 from particle_diag.errors import PdiagError, ProtectedDeviceError, UnsupportedError, UsageError
 from particle_diag.protocol.dfu import DfuStatusError, DfuVerifyError, FlashInterruptedError, Progress
 from particle_diag.protocol.module_header import FirmwareFileError, ModuleHeader, check_platform, parse_module

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from particle_diag.devices import capabilities
+from particle_diag.catalog import capabilities
 from particle_diag.devices.discovery import DeviceRecord, locate
 from particle_diag.devices.host import Host
 from particle_diag.devices.session import control_session, open_usb

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from particle_diag.devices import capabilities
+from particle_diag.catalog import capabilities
 from particle_diag.devices.discovery import DeviceRecord, discover
 from particle_diag.devices.host import Host
 from particle_diag.devices.hostcheck import HostFacts, check_host

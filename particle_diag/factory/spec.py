@@ -147,7 +147,7 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> StationSpec:
 
 # -- pieces -----------------------------------------------------------------------------------------------------
 def _expectations(t: dict[str, Any], source: str) -> Expectations:
-    from particle_diag.devices.platforms import by_name
+    from particle_diag.catalog.platforms import by_name
 
     _unknown(t, EXPECT_KEYS, source, "[expect] ", "key")
     where = f"{source}: [expect]"

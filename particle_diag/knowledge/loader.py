@@ -87,7 +87,7 @@ class _Loader:
         flags: dict[str, str] = {k: str(v) for k, v in raw.get("flags", {}).items()}
         devices: list[Device] = []
         seen: set[str] = set()
-        from particle_diag.devices.platforms import all_platforms
+        from particle_diag.catalog.platforms import all_platforms
 
         platforms = {p.name: p for p in all_platforms()}
         for entry in raw.get("device", []):
@@ -130,7 +130,7 @@ class _Loader:
         plats = _strs(entry.get("platforms"), where, "platforms")
         for p in plats:
             if p not in platforms:
-                raise _err(where, f"unknown platform '{p}' (see particle_diag/data/platforms.toml)")
+                raise _err(where, f"unknown platform '{p}' (see particle_diag/catalog/data/platforms.toml)")
         # The document's helpers (led-semantics.md §0): network-type tests wifi, then cellular, then mesh;
         # system-button is always MODE; reset-button is RST only on the Core; a-device says "an" only for Electron.
         if "has-wifi" in own:

@@ -283,7 +283,7 @@ class Knowledge:
             if key in {d.id, d.display.lower(), *d.platforms, *(a.lower() for a in d.aliases)}:
                 return d
         try:  # the platform table knows more aliases and numeric IDs
-            from particle_diag.devices.platforms import by_name
+            from particle_diag.catalog.platforms import by_name
 
             platform = by_name(name).name
         except UsageError:

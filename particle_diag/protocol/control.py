@@ -11,6 +11,7 @@ import struct
 import threading
 from dataclasses import dataclass
 
+from particle_diag.catalog.results import result_name
 from particle_diag.clock import SYSTEM_CLOCK, Clock
 from particle_diag.errors import (
     DeviceTimeoutError,
@@ -19,7 +20,6 @@ from particle_diag.errors import (
     ProtocolError,
     UnsupportedError,
 )
-from particle_diag.protocol.results import result_name
 from particle_diag.protocol.transfer import VENDOR_IN, VENDOR_OUT, ControlTransfers
 
 SERVICE_INIT, SERVICE_CHECK, SERVICE_SEND, SERVICE_RECV, SERVICE_RESET = 1, 2, 3, 4, 5

@@ -15,35 +15,13 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import Any
 
 from google.protobuf.message import DecodeError, Message
 
+from particle_diag.catalog.requests import RequestType
 from particle_diag.errors import ProtocolError
 from particle_diag.protocol.pb import control_pb2 as pb
-
-
-class RequestType(IntEnum):
-    """Numeric control-request types (Device OS ``ctrl_request_type``, reference §2.4)."""
-
-    DEVICE_ID = 20
-    SERIAL_NUMBER = 21
-    SYSTEM_VERSION = 30
-    RESET = 40
-    DFU_MODE = 50
-    SAFE_MODE = 60
-    START_LISTENING = 70
-    STOP_LISTENING = 71
-    GET_DEVICE_MODE = 72
-    GET_PROTECTED_STATE = 76
-    GET_MODULE_INFO = 90
-    DIAGNOSTIC_INFO = 100
-    CLOUD_GET_CONNECTION_STATUS = 300
-    NETWORK_GET_INTERFACE_LIST = 400
-    NETWORK_GET_INTERFACE = 401
-    CELLULAR_GET_ICCID = 554
-
 
 # ---- enum names ------------------------------------------------------------------------------------------
 # The two module-info formats number module types differently (reference §2.5); both map to these names.

@@ -26,7 +26,7 @@ import zlib
 from dataclasses import dataclass
 from enum import IntEnum
 
-from particle_diag.devices.platforms import by_id
+from particle_diag.catalog.platforms import by_id
 from particle_diag.errors import UsageError
 
 PREFIX_SIZE = 24

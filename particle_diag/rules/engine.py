@@ -417,7 +417,7 @@ def _context(facts: Facts, kb: Knowledge) -> _Context:
     features = set(facts.features)
     if not features and facts.platform:
         try:
-            from particle_diag.devices.platforms import by_name
+            from particle_diag.catalog.platforms import by_name
 
             features = set(by_name(facts.platform).features)
         except UsageError:

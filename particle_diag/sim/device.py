@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from particle_diag import semver
+from particle_diag.catalog import capabilities
+from particle_diag.catalog.platforms import Platform
 from particle_diag.clock import Clock
-from particle_diag.devices import capabilities
-from particle_diag.devices.platforms import Platform
 from particle_diag.protocol.memory_layout import protected_form
 from particle_diag.sim import descriptors as desc
 from particle_diag.sim.control_service import ControlService, ServiceBehaviour

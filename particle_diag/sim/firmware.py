@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from particle_diag.devices import capabilities
+from particle_diag.catalog import capabilities
 from particle_diag.protocol import messages as m
 from particle_diag.protocol.module_header import parse_module
 from particle_diag.sim.flash import FlashTiming

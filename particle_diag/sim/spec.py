@@ -10,7 +10,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from particle_diag.devices.platforms import Platform, by_name
+from particle_diag.catalog.platforms import Platform, by_name
 from particle_diag.errors import UsageError
 
 MODES = ("normal", "listening", "safe", "dfu")

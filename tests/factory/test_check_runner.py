@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from particle_diag.catalog.platforms import by_name
 from particle_diag.clock import FakeClock
 from particle_diag.devices.discovery import DeviceRecord, discover
 from particle_diag.devices.host import Host
 from particle_diag.devices.identify import Identity, ModuleSummary, identify
-from particle_diag.devices.platforms import by_name
 from particle_diag.errors import DeviceGoneError, DeviceTimeoutError, ExitCode, PermissionDeniedError
 from particle_diag.factory.runner import CheckRunner, DeviceResult, Operations, Progress, overall_exit_code
 from particle_diag.factory.spec import parse_spec_text

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from particle_diag.devices.platforms import all_platforms
+from particle_diag.catalog.platforms import all_platforms
 from particle_diag.errors import NotFoundError, UsageError
 from particle_diag.knowledge import KnowledgeError, load, load_from
 

@@ -11,8 +11,8 @@ from typing import TypeVar
 
 import pytest
 
+from particle_diag.catalog.platforms import by_name
 from particle_diag.clock import FakeClock
-from particle_diag.devices.platforms import by_name
 from particle_diag.errors import (
     DeviceGoneError,
     DeviceTimeoutError,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from particle_diag.devices.platforms import all_platforms, by_name
+from particle_diag.catalog.platforms import all_platforms, by_name
 from particle_diag.errors import ProtectedDeviceError
 from particle_diag.protocol.memory_layout import (
     MemoryLayoutError,

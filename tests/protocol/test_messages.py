@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from particle_diag.catalog.results import RESULT_CODES, result_name
 from particle_diag.errors import ProtocolError
 from particle_diag.protocol import messages as msg
 from particle_diag.protocol.messages import (
@@ -26,7 +27,6 @@ from particle_diag.protocol.messages import (
     encode_request,
 )
 from particle_diag.protocol.pb import control_pb2 as pb
-from particle_diag.protocol.results import RESULT_CODES, result_name
 
 
 def test_table_covers_the_diagnostic_requests() -> None:

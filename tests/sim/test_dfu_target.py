@@ -6,7 +6,7 @@ import struct
 
 import pytest
 
-from particle_diag.devices.platforms import by_name
+from particle_diag.catalog.platforms import by_name
 from particle_diag.protocol.dfu import DfuRequest, DfuState, DfuStatusCode
 from particle_diag.sim.dfu_target import GEN2_COMMANDS, DfuTarget
 from particle_diag.sim.flash import FlashAccessError, FlashTiming, VirtualFlash

@@ -1,4 +1,4 @@
-"""What a given Device OS version supports over USB (particle_diag/data/capabilities.toml)."""
+"""What a given Device OS version supports over USB (particle_diag/catalog/data/capabilities.toml)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from particle_diag import semver
 
 @cache
 def _table() -> dict:
-    return tomllib.loads(resources.files("particle_diag.data").joinpath("capabilities.toml").read_text())
+    return tomllib.loads(resources.files("particle_diag.catalog.data").joinpath("capabilities.toml").read_text())
 
 
 def _since(entry: dict, generation: int) -> str | None:

@@ -1,4 +1,4 @@
-"""The platform table (particle_diag/data/platforms.toml) as typed, read-only records."""
+"""The platform table (particle_diag/catalog/data/platforms.toml) as typed, read-only records."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def _parse(raw: dict) -> tuple[Platform, ...]:
 
 @cache
 def all_platforms() -> tuple[Platform, ...]:
-    text = resources.files("particle_diag.data").joinpath("platforms.toml").read_bytes()
+    text = resources.files("particle_diag.catalog.data").joinpath("platforms.toml").read_bytes()
     return _parse(tomllib.loads(text.decode()))
 
 

@@ -1,0 +1,31 @@
+"""Control-request type numbers (Device OS ``ctrl_request_type``).
+
+Source: device-os ``system/inc/system_control.h`` (enum ctrl_request_type),
+https://github.com/particle-iot/device-os/blob/develop/system/inc/system_control.h, and particle-usb
+``src/request-type.js``.  Every other module names a request through this enum, never by its number.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class RequestType(IntEnum):
+    """Numeric control-request types (Device OS ``ctrl_request_type``, reference §2.4)."""
+
+    DEVICE_ID = 20
+    SERIAL_NUMBER = 21
+    SYSTEM_VERSION = 30
+    RESET = 40
+    DFU_MODE = 50
+    SAFE_MODE = 60
+    START_LISTENING = 70
+    STOP_LISTENING = 71
+    GET_DEVICE_MODE = 72
+    GET_PROTECTED_STATE = 76
+    GET_MODULE_INFO = 90
+    DIAGNOSTIC_INFO = 100
+    CLOUD_GET_CONNECTION_STATUS = 300
+    NETWORK_GET_INTERFACE_LIST = 400
+    NETWORK_GET_INTERFACE = 401
+    CELLULAR_GET_ICCID = 554
