@@ -25,6 +25,10 @@ class ExitCode(IntEnum):
     PROTECTED = 10
     NOT_FOUND = 11  # a lookup that matched nothing (e.g. an LED description, an SOS code)
     ENVIRONMENT = 12  # a host prerequisite is missing (umockdev, libusb, ...)
+    REFUSED = 13  # an irreversible step (protected region, existing file) was not consented to
+    IN_USE = 14  # the device is held by another pdiag process (or another program)
+    WRONG_MODE = 15  # the device came back, but not in the mode that was asked for
+    NOT_SEEN = 16  # `monitor --until`: the expected output did not appear before --duration ended
     INTERRUPTED = 130
 
 
@@ -110,6 +114,26 @@ class ProtectedDeviceError(PdiagError):
         "The device has Device Protection enabled: only its device ID can be read over USB. "
         "Put it in service mode from the Particle console to diagnose it."
     )
+
+
+class ConsentRequiredError(PdiagError):
+    """An irreversible step needs explicit consent (``--force`` or a TTY confirmation) that was not given."""
+
+    reference = "safety.consent"
+    exit_code = ExitCode.REFUSED
+    default_hint = "Nothing was changed. Pass --force to confirm, or run it in a terminal to be asked."
+
+
+class DeviceInUseError(PdiagError):
+    reference = "device.in-use"
+    exit_code = ExitCode.IN_USE
+    default_hint = "Wait for the other command to finish, or pass --wait-lock to wait for it."
+
+
+class WrongModeError(PdiagError):
+    reference = "mode.wrong"
+    exit_code = ExitCode.WRONG_MODE
+    default_hint = "The device restarted but not into the requested mode; see docs/modes.md."
 
 
 class NotFoundError(PdiagError):
