@@ -121,7 +121,7 @@ class ConsentRequiredError(PdiagError):
 
     reference = "safety.consent"
     exit_code = ExitCode.REFUSED
-    default_hint = "Nothing was changed. Pass --force to confirm, or run it in a terminal to be asked."
+    default_hint = "Nothing was changed. Pass --yes to confirm, or run it in a terminal to be asked."
 
 
 class DeviceInUseError(PdiagError):
@@ -155,3 +155,25 @@ class TransferStallError(ProtocolError):
     """The device stalled a control transfer (EPIPE): it refused the request."""
 
     reference = "usb.stall"
+
+
+class OperationInterrupted(PdiagError):
+    """SIGINT/SIGTERM stopped an operation at a safe boundary.
+
+    ``step`` names what was interrupted, ``device_state`` what the device is left in, and ``recovery`` the
+    exact command that recovers it (empty when nothing needs recovering).  The CLI prints one line each.
+    """
+
+    reference = "interrupted"
+    exit_code = ExitCode.INTERRUPTED
+
+    def __init__(self, step: str, device_state: str = "", recovery: str = "", hint: str | None = None) -> None:
+        super().__init__(f"interrupted during {step}", hint if hint is not None else (
+            f"Run `{recovery}` to recover the device." if recovery else "Nothing needs recovering."))
+        self.step = step
+        self.device_state = device_state
+        self.recovery = recovery
+
+    def as_dict(self) -> dict[str, str]:
+        return {**super().as_dict(), "step": self.step, "device_state": self.device_state,
+                "recovery": self.recovery}
