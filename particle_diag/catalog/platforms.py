@@ -6,8 +6,12 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from particle_diag.errors import UsageError
+
+if TYPE_CHECKING:
+    from particle_diag.catalog.memory_map import MemoryMap
 
 FEATURES = frozenset({"wifi", "cellular", "mesh", "ble", "gnss", "som", "protection"})
 
@@ -30,8 +34,6 @@ class Platform:
     dfu_pid: int | None
     features: frozenset[str]
     dfu_alts: tuple[str, ...] = ()
-    user_firmware: int | None = None
-    factory: FactoryImage | None = None
     quirks: frozenset[str] = frozenset()
     aliases: tuple[str, ...] = ()
     products: tuple[str, ...] = ()
@@ -39,6 +41,26 @@ class Platform:
 
     def has(self, feature: str) -> bool:
         return feature in self.features
+
+    @property
+    def memory_map(self) -> MemoryMap | None:
+        from particle_diag.catalog.memory_map import for_platform
+
+        return for_platform(self.name)
+
+    @property
+    def user_firmware(self) -> int | None:
+        """Start of the user part on alt 0; None where the module header decides (a slot that grows down)."""
+        region = self.memory_map.first_of("user_part") if self.memory_map else None
+        if region is None:
+            region = self.memory_map.first_of("firmware") if self.memory_map else None
+        return region.start if region is not None and not region.grows_down else None
+
+    @property
+    def factory(self) -> FactoryImage | None:
+        """Where the backup ("factory") user app goes, when the platform has a slot for one."""
+        region = self.memory_map.first_of("factory") if self.memory_map else None
+        return FactoryImage(region.alt, region.start) if region is not None else None
 
     @property
     def default_product(self) -> str:
@@ -62,7 +84,6 @@ def _parse(raw: dict) -> tuple[Platform, ...]:
         if not quirks <= known_quirks:
             raise ValueError(f"platform {p['name']}: unknown quirks {sorted(quirks - known_quirks)}")
         layout = p.get("dfu_layout")
-        factory = p.get("factory")
         out.append(
             Platform(
                 id=p["id"],
@@ -75,8 +96,6 @@ def _parse(raw: dict) -> tuple[Platform, ...]:
                 dfu_pid=p.get("dfu_pid"),
                 features=features,
                 dfu_alts=tuple(layouts[layout]) if layout else (),
-                user_firmware=p.get("user_firmware"),
-                factory=FactoryImage(**factory) if factory else None,
                 quirks=quirks,
                 aliases=tuple(p.get("aliases", [])),
                 products=tuple(p.get("product", [])),

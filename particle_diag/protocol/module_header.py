@@ -24,8 +24,8 @@ import hashlib
 import struct
 import zlib
 from dataclasses import dataclass
-from enum import IntEnum
 
+from particle_diag.catalog.module_functions import ModuleFunction
 from particle_diag.catalog.platforms import by_id
 from particle_diag.errors import UsageError
 
@@ -37,25 +37,6 @@ _PREFERRED_OFFSETS = (0, 0x200, 0x184, 0xC0, 0x10C)
 _MAX_PREFIX_OFFSET = 8 * 1024
 _KNOWN_FLAGS = 0x1F  # DROP_MODULE_INFO | COMPRESSED | COMBINED | ENCRYPTED | PREFIX_EXTENSIONS
 _PREFIX = struct.Struct("<IIBBHHBBBBHBBH")
-
-
-class ModuleFunction(IntEnum):
-    """``module_function_t`` (module_info.h)."""
-
-    NONE = 0
-    RESOURCE = 1
-    BOOTLOADER = 2
-    MONO_FIRMWARE = 3
-    SYSTEM_PART = 4
-    USER_PART = 5
-    SETTINGS = 6
-    NCP_FIRMWARE = 7
-    RADIO_STACK = 8
-    ASSET = 9
-
-    @property
-    def slug(self) -> str:
-        return self.name.lower()
 
 
 class FirmwareFileError(UsageError):

@@ -1,0 +1,28 @@
+"""``module_function_t``: what a Particle firmware module is (Device OS ``dynalib/inc/module_info.h``).
+
+https://github.com/particle-iot/device-os/blob/889b301c41651961131e1fae977c10c8162d5637/dynalib/inc/module_info.h
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ModuleFunction(IntEnum):
+    NONE = 0
+    RESOURCE = 1
+    BOOTLOADER = 2
+    MONO_FIRMWARE = 3
+    SYSTEM_PART = 4
+    USER_PART = 5
+    SETTINGS = 6
+    NCP_FIRMWARE = 7
+    RADIO_STACK = 8
+    ASSET = 9
+
+    @property
+    def slug(self) -> str:
+        return self.name.lower()
+
+
+MODULE_FUNCTIONS = frozenset(f.slug for f in ModuleFunction)
