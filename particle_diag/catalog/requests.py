@@ -11,8 +11,13 @@ from enum import IntEnum
 
 
 class RequestType(IntEnum):
-    """Numeric control-request types (Device OS ``ctrl_request_type``, reference §2.4)."""
+    """Numeric control-request types (Device OS ``ctrl_request_type``).
 
+    The raw 'P' requests (bRequest 0x50) use the same numbers in wIndex: 20 device ID, 30 version, 40 reset,
+    302 cloud disconnect (device-os ``hal/src/*/usb_hal.cpp``, particle-usb ``src/usb-device.js``)."""
+
+    ECHO = 1
+    APP_CUSTOM = 10
     DEVICE_ID = 20
     SERIAL_NUMBER = 21
     SYSTEM_VERSION = 30
@@ -23,9 +28,11 @@ class RequestType(IntEnum):
     STOP_LISTENING = 71
     GET_DEVICE_MODE = 72
     GET_PROTECTED_STATE = 76
+    SET_PROTECTED_STATE = 77
     GET_MODULE_INFO = 90
     DIAGNOSTIC_INFO = 100
     CLOUD_GET_CONNECTION_STATUS = 300
+    CLOUD_DISCONNECT = 302
     NETWORK_GET_INTERFACE_LIST = 400
     NETWORK_GET_INTERFACE = 401
     CELLULAR_GET_ICCID = 554

@@ -1,46 +1,54 @@
-"""Names for Device OS result codes (``system_error_t``), reference §2.6.
+"""Device OS result codes (``system_error_t``): a control request's ``result`` is a signed 32-bit code, 0 success.
 
-A control request's ``result`` is a signed 32-bit ``system_error_t``; 0 means success.
+Source: device-os ``services/inc/system_error.h`` (the SYSTEM_ERRORS list),
+https://github.com/particle-iot/device-os/blob/develop/services/inc/system_error.h; particle-usb
+``src/result-codes.js`` names the same codes on the host side.  Every other module names a result through
+``Result``, never by its number.
 """
 
 from __future__ import annotations
 
-RESULT_CODES: dict[int, str] = {
-    0: "OK",
-    -100: "UNKNOWN",
-    -110: "BUSY",
-    -120: "NOT_SUPPORTED",
-    -130: "NOT_ALLOWED",
-    -140: "CANCELLED",
-    -150: "ABORTED",
-    -160: "TIMEOUT",
-    -170: "NOT_FOUND",
-    -180: "ALREADY_EXISTS",
-    -190: "TOO_LARGE",
-    -191: "NOT_ENOUGH_DATA",
-    -200: "LIMIT_EXCEEDED",
-    -201: "END_OF_STREAM",
-    -210: "INVALID_STATE",
-    -219: "FLASH_IO",
-    -220: "IO",
-    -221: "WOULD_BLOCK",
-    -230: "NETWORK",
-    -240: "PROTOCOL",
-    -250: "INTERNAL",
-    -260: "NO_MEMORY",
-    -270: "INVALID_ARGUMENT",
-    -280: "BAD_DATA",
-    -281: "ENCODING_FAILED",
-    -290: "OUT_OF_RANGE",
-    -300: "DEPRECATED",
+from enum import IntEnum
+
+
+class Result(IntEnum):
+    OK = 0
+    UNKNOWN = -100
+    BUSY = -110
+    NOT_SUPPORTED = -120
+    NOT_ALLOWED = -130
+    CANCELLED = -140
+    ABORTED = -150
+    TIMEOUT = -160
+    NOT_FOUND = -170
+    ALREADY_EXISTS = -180
+    TOO_LARGE = -190
+    NOT_ENOUGH_DATA = -191
+    LIMIT_EXCEEDED = -200
+    END_OF_STREAM = -201
+    INVALID_STATE = -210
+    FLASH_IO = -219
+    IO = -220
+    WOULD_BLOCK = -221
+    NETWORK = -230
+    PROTOCOL = -240
+    INTERNAL = -250
+    NO_MEMORY = -260
+    INVALID_ARGUMENT = -270
+    BAD_DATA = -280
+    ENCODING_FAILED = -281
+    OUT_OF_RANGE = -290
+    DEPRECATED = -300
     # OTA range (-1300…-1499): the two a diagnostics tool meets after a bad flash.
-    -1340: "OTA_DEPENDENCY_CHECK_FAILED",
-    -1360: "OTA_INVALID_PLATFORM",
-    # Device Protection (Device OS 6.x, reference §2.7).
-    -1801: "PROTECTED",
-    -1802: "KEY_MISMATCH",
-    -1803: "INVALID_SIGNATURE",
-}
+    OTA_DEPENDENCY_CHECK_FAILED = -1340
+    OTA_INVALID_PLATFORM = -1360
+    # Device Protection (Device OS 6.x; device-os system/inc/system_control.h, protected-state requests).
+    PROTECTED = -1801
+    KEY_MISMATCH = -1802
+    INVALID_SIGNATURE = -1803
+
+
+RESULT_CODES: dict[int, str] = {r.value: r.name for r in Result}
 
 UNKNOWN_RESULT = "UNKNOWN_RESULT"
 

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from particle_diag import __version__
+from particle_diag.catalog import timeouts
 from particle_diag.cli.state import AppState
 
 COMMANDS = ("list", "identify", "enter", "reset", "led", "sos", "doctor", "troubleshoot", "dfu", "flash",
@@ -43,10 +44,10 @@ def build_app() -> typer.Typer:
                                                      "listening (see docs/virtual-bench.md).")] = None,
         timeout: Annotated[float, typer.Option("--request-timeout", envvar="PDIAG_REQUEST_TIMEOUT", min=0.1,
                                                metavar="SECONDS", help="Time limit of one device request.")]
-        = 10.0,
+        = timeouts.REQUEST_S,
         probe_timeout: Annotated[float, typer.Option(
             "--probe-timeout", envvar="PDIAG_PROBE_TIMEOUT", min=0.05, metavar="SECONDS",
-            help="How long listing waits for a device before calling it unresponsive.")] = 2.0,
+            help="How long listing waits for a device before calling it unresponsive.")] = timeouts.PROBE_S,
         no_color: Annotated[bool, typer.Option("--no-color", envvar=["PDIAG_NO_COLOR", "NO_COLOR"],
                                                help="Plain output without colour.")] = False,
         version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,

@@ -6,6 +6,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from particle_diag.catalog import timeouts
+
 if TYPE_CHECKING:
     from particle_diag.devices.host import Host
     from particle_diag.sim.bench import Bench
@@ -17,8 +19,8 @@ class AppState:
     verbose: int = 0
     trace: bool = False
     sim: str | None = None
-    timeout_s: float = 10.0
-    probe_timeout_s: float = 2.0
+    timeout_s: float = timeouts.REQUEST_S
+    probe_timeout_s: float = timeouts.PROBE_S
     color: bool = True
     _host: Host | None = None
     _bench: Bench | None = None

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from particle_diag.catalog import timeouts
 from particle_diag.catalog.platforms import Platform
 from particle_diag.devices.dfu_session import DfuSession, dfu_session, sector_span
 from particle_diag.devices.discovery import DeviceRecord
@@ -124,7 +125,7 @@ def read_image(path: Path) -> bytes:
 # -- flashing -------------------------------------------------------------------------------------------------
 def flash_device(record: DeviceRecord, host: Host, image: bytes, *, factory: bool = False,
                  backup: Path | None = None, progress: Progress | None = None, stage: Stage | None = None,
-                 timeout_s: float = 60.0) -> FlashResult:
+                 timeout_s: float = timeouts.MODE_CHANGE_S) -> FlashResult:
     """Check, (enter DFU,) back up, write, verify, leave DFU and confirm the device is back."""
     from particle_diag.devices import modes
 

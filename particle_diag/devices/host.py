@@ -8,13 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from particle_diag.catalog import timeouts
 from particle_diag.clock import SYSTEM_CLOCK, Clock
 from particle_diag.transport.serial import PortLister, system_ports
 from particle_diag.transport.usb import UsbBus
 
 Trace = Callable[[str], None]
-
-DEFAULT_PROBE_TIMEOUT_S = 2.0  # how long `list` waits for one device before calling it unresponsive
 
 
 @dataclass
@@ -24,10 +23,10 @@ class Host:
     clock: Clock = SYSTEM_CLOCK
     trace: Trace | None = None
     log: Trace | None = None  # -v: what pdiag is doing, one line per step (stderr)
-    probe_timeout_s: float = DEFAULT_PROBE_TIMEOUT_S
-    request_timeout_s: float = 10.0
+    probe_timeout_s: float = timeouts.PROBE_S  # --probe-timeout
+    request_timeout_s: float = timeouts.REQUEST_S  # --request-timeout: every control request and DFU transfer
     simulated: bool = False
-    poll_interval_s: float = 0.25  # how often waiting code looks at the bus again
+    poll_interval_s: float = timeouts.BUS_POLL_S  # how often waiting code looks at the bus again
 
     def say(self, text: str) -> None:
         if self.log is not None:

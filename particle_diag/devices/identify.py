@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from particle_diag.catalog import capabilities
+from particle_diag.catalog import capabilities, timeouts
+from particle_diag.catalog.requests import RequestType as R
 from particle_diag.devices.discovery import DeviceRecord
 from particle_diag.devices.host import Host
 from particle_diag.devices.session import control_session
@@ -20,11 +21,6 @@ from particle_diag.errors import (
 from particle_diag.protocol import listening, messages
 from particle_diag.protocol.control import ControlClient
 from particle_diag.transport.serial import SerialConsole
-
-DEVICE_ID, SERIAL_NUMBER, SYSTEM_VERSION = 20, 21, 30
-GET_DEVICE_MODE, GET_MODULE_INFO, CLOUD_STATUS = 72, 90, 300
-INTERFACE_LIST, INTERFACE_INFO, CELLULAR_ICCID = 400, 401, 554
-WIFI_INTERFACE_TYPE = 8
 
 
 @dataclass
@@ -114,47 +110,48 @@ def _optional(client: ControlClient, type_id: int, payload: bytes = b"") -> byte
 
 def _fill_from_requests(ident: Identity, client: ControlClient, record: DeviceRecord) -> None:
     p = record.platform
-    data = _optional(client, DEVICE_ID)
+    data = _optional(client, R.DEVICE_ID)
     if data is not None:
-        ident.device_id = messages.decode_reply(DEVICE_ID, data).id or ident.device_id
-    data = _optional(client, SERIAL_NUMBER)
+        ident.device_id = messages.decode_reply(R.DEVICE_ID, data).id or ident.device_id
+    data = _optional(client, R.SERIAL_NUMBER)
     if data is not None:
-        ident.serial_number = messages.decode_reply(SERIAL_NUMBER, data).serial or None
-    data = _optional(client, SYSTEM_VERSION)
+        ident.serial_number = messages.decode_reply(R.SERIAL_NUMBER, data).serial or None
+    data = _optional(client, R.SYSTEM_VERSION)
     if data is not None:
-        ident.device_os = messages.decode_reply(SYSTEM_VERSION, data).version or ident.device_os
-    data = _optional(client, GET_MODULE_INFO)
+        ident.device_os = messages.decode_reply(R.SYSTEM_VERSION, data).version or ident.device_os
+    data = _optional(client, R.GET_MODULE_INFO)
     if data is not None:
-        ident.modules = _summaries(messages.decode_reply(GET_MODULE_INFO, data).modules)
-    data = _optional(client, CLOUD_STATUS)
+        ident.modules = _summaries(messages.decode_reply(R.GET_MODULE_INFO, data).modules)
+    data = _optional(client, R.CLOUD_GET_CONNECTION_STATUS)
     if data is not None:
-        ident.cloud_status = messages.decode_reply(CLOUD_STATUS, data).status
+        ident.cloud_status = messages.decode_reply(R.CLOUD_GET_CONNECTION_STATUS, data).status
     if p is not None and p.has("cellular"):
-        data = _optional(client, CELLULAR_ICCID)
+        data = _optional(client, R.CELLULAR_GET_ICCID)
         if data is not None:
-            reply = messages.decode_reply(CELLULAR_ICCID, data)
+            reply = messages.decode_reply(R.CELLULAR_GET_ICCID, data)
             ident.iccid, ident.imei = reply.iccid or None, reply.imei or None
     if p is not None and p.has("wifi"):
         ident.mac = _wifi_mac(client)
 
 
 def _wifi_mac(client: ControlClient) -> str | None:
-    data = _optional(client, INTERFACE_LIST)
+    data = _optional(client, R.NETWORK_GET_INTERFACE_LIST)
     if data is None:
         return None
-    for entry in messages.decode_reply(INTERFACE_LIST, data).interfaces:
+    for entry in messages.decode_reply(R.NETWORK_GET_INTERFACE_LIST, data).interfaces:
         if entry.type == "wifi":
-            raw = _optional(client, INTERFACE_INFO, messages.encode_request(INTERFACE_INFO, index=entry.index))
+            payload = messages.encode_request(R.NETWORK_GET_INTERFACE, index=entry.index)
+            raw = _optional(client, R.NETWORK_GET_INTERFACE, payload)
             if raw is not None:
-                return messages.decode_reply(INTERFACE_INFO, raw).mac or None
+                return messages.decode_reply(R.NETWORK_GET_INTERFACE, raw).mac or None
     return None
 
 
 def _fill_protected(ident: Identity, record: DeviceRecord, host: Host) -> None:
     try:
         with control_session(record, host) as client:
-            data = client.call(DEVICE_ID)
-            ident.device_id = messages.decode_reply(DEVICE_ID, data).id or ident.device_id
+            data = client.call(R.DEVICE_ID)
+            ident.device_id = messages.decode_reply(R.DEVICE_ID, data).id or ident.device_id
             ident.source.append("usb")
     except ProtectedDeviceError:
         pass
@@ -165,7 +162,8 @@ def _fill_from_console(ident: Identity, record: DeviceRecord, host: Host) -> Non
     with SerialConsole(record.serial_port, clock=host.clock, trace=host.trace) as console:
         def ask(key: str) -> str | None:
             try:
-                return console.command(key, lambda t: listening.is_complete(key, t), listening.timeout_for(key))
+                return console.command(key, lambda t: listening.is_complete(key, t), listening.timeout_for(key),
+                                       quiet_s=timeouts.CONSOLE_QUIET_S, stalled_s=timeouts.CONSOLE_STALLED_S)
             except DeviceTimeoutError:
                 ident.notes.append(f"the serial console did not answer '{key}'")
                 return None

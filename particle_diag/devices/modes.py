@@ -15,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from particle_diag.catalog import capabilities
+from particle_diag.catalog import capabilities, timeouts
+from particle_diag.catalog.requests import RequestType as R
+from particle_diag.catalog.results import Result
 from particle_diag.devices.discovery import DeviceRecord, locate
 from particle_diag.devices.host import Host
 from particle_diag.devices.session import control_session, open_usb
@@ -32,13 +34,6 @@ from particle_diag.protocol.control import RequestFailed
 
 TARGETS = ("dfu", "listening", "safe", "normal")
 VIAS = ("usb", "serial")
-SETTLE_S = 2.0  # a device back in another mode for this long came back wrong (not merely still booting)
-REQ_RESET, REQ_DFU, REQ_SAFE, REQ_START_LISTENING, REQ_STOP_LISTENING = 40, 50, 60, 70, 71
-NOT_ALLOWED = -130
-# After a magic-baud pulse Particle's own helper waits about a second before looking for the device again
-# (device-os build/serial_switcher.py, reference §3.2); re-opening the port sooner could reset the line coding
-# before the device has acted on it.
-MAGIC_BAUD_SETTLE_S = 1.0
 
 
 class ModeTimeoutError(DeviceTimeoutError):
@@ -87,7 +82,7 @@ def button_hint(record: DeviceRecord, target: str) -> str:
 
 
 # -- the public API ------------------------------------------------------------------------------------------
-def change_mode(record: DeviceRecord, target: str, host: Host, *, timeout_s: float = 60.0,
+def change_mode(record: DeviceRecord, target: str, host: Host, *, timeout_s: float = timeouts.MODE_CHANGE_S,
                 via: str | None = None) -> ModeChange:
     """Put the device in ``target`` mode and return once it is confirmed there."""
     if target not in TARGETS:
@@ -109,7 +104,7 @@ def change_mode(record: DeviceRecord, target: str, host: Host, *, timeout_s: flo
     return change
 
 
-def reset(record: DeviceRecord, host: Host, *, timeout_s: float = 60.0) -> ModeChange:
+def reset(record: DeviceRecord, host: Host, *, timeout_s: float = timeouts.MODE_CHANGE_S) -> ModeChange:
     """Restart the device and wait until it is back (DFU: leave DFU)."""
     start = host.clock.monotonic()
     _refuse_unreachable(record, "normal")
@@ -118,10 +113,10 @@ def reset(record: DeviceRecord, host: Host, *, timeout_s: float = 60.0) -> ModeC
         return _confirm(record, "normal", host, start, timeout_s, path, True, accept=("normal", "safe"))
     p = record.platform
     if p is not None and capabilities.has_control_service(p.generation, record.device_os or "0.0.0"):
-        _send_request(record, host, REQ_RESET, "normal")
+        _send_request(record, host, R.RESET, "normal")
     elif p is not None and capabilities.has_raw_out_requests(record.device_os or "0.0.0"):
         with control_session(record, host, reset_stale=False) as client:
-            _ignore_reset_race(lambda: client.raw_out(REQ_RESET))
+            _ignore_reset_race(lambda: client.raw_out(R.RESET))
     else:
         raise UnsupportedError(f"{record.label} cannot be reset over USB", button_hint(record, "normal"),
                                reference="mode.unsupported")
@@ -151,7 +146,7 @@ def _request(record: DeviceRecord, target: str, host: Host, via: str | None) -> 
         if target == "normal":
             return path, True, record
         # DFU -> listening (or safe without 0xFA): back to the application first, then ask again.
-        back = _confirm(record, "normal", host, host.clock.monotonic(), 60.0, path, True,
+        back = _confirm(record, "normal", host, host.clock.monotonic(), timeouts.MODE_CHANGE_S, path, True,
                         accept=("normal", "safe"))
         assert back.record is not None
         record = back.record
@@ -161,10 +156,10 @@ def _request(record: DeviceRecord, target: str, host: Host, via: str | None) -> 
         record.status not in ("unresponsive",)
     if via == "serial" or not has_requests:
         return _serial_path(record, target, host, version), target in ("dfu",), record
-    request = {"dfu": REQ_DFU, "safe": REQ_SAFE, "listening": REQ_START_LISTENING,
-               "normal": REQ_STOP_LISTENING if record.mode == "listening" else REQ_RESET}[target]
+    request = {"dfu": R.DFU_MODE, "safe": R.SAFE_MODE, "listening": R.START_LISTENING,
+               "normal": R.STOP_LISTENING if record.mode == "listening" else R.RESET}[target]
     _send_request(record, host, request, target)
-    return "usb-request", request in (REQ_DFU, REQ_SAFE, REQ_RESET), record
+    return "usb-request", request in (R.DFU_MODE, R.SAFE_MODE, R.RESET), record
 
 
 def _send_request(record: DeviceRecord, host: Host, request: int, target: str) -> None:
@@ -175,16 +170,16 @@ def _send_request(record: DeviceRecord, host: Host, request: int, target: str) -
         raise DeviceGoneError(f"{record.label} was unplugged during the switch to {target} mode",
                               "Plug it back in; if it does not show up, use the buttons: "
                               + button_hint(record, target), reference="mode.unplugged") from exc
-    if reply.result == 0:
+    if reply.result == Result.OK:
         return
-    if reply.result == -1801:
+    if reply.result == Result.PROTECTED:
         raise ProtectedDeviceError(f"{record.label}: Device Protection refused the switch to {target} mode",
                                    "Use the buttons: " + button_hint(record, target))
-    if reply.result == NOT_ALLOWED and request == REQ_START_LISTENING:
+    if reply.result == Result.NOT_ALLOWED and request == R.START_LISTENING:
         raise ListeningDisabledError(
             f"{record.label}: the firmware has disabled listening mode (FEATURE_DISABLE_LISTENING_MODE)",
             "Flash firmware that allows listening mode, or configure the device another way.")
-    if reply.result == -120:
+    if reply.result == Result.NOT_SUPPORTED:
         raise UnsupportedError(f"{record.label}: this Device OS does not support the request for {target} mode",
                                "Use the buttons: " + button_hint(record, target), reference="mode.unsupported")
     raise RequestFailed(request, reply.result)
@@ -200,7 +195,7 @@ def _serial_path(record: DeviceRecord, target: str, host: Host, version: str) ->
             "Use the buttons: " + button_hint(record, target), reference="mode.unsupported")
     if target == "dfu" or (target == "listening" and capabilities.listening_baud_supported(version)):
         pulse_magic_baud(record.serial_port, capabilities.magic_baud(target), host.trace)
-        host.clock.sleep(MAGIC_BAUD_SETTLE_S)
+        host.clock.sleep(timeouts.MAGIC_BAUD_SETTLE_S)
         return "magic-baud"
     if target == "normal" and record.mode == "listening":
         with SerialConsole(record.serial_port, clock=host.clock, trace=host.trace) as console:
@@ -268,7 +263,7 @@ def _confirm(record: DeviceRecord, target: str, host: Host, start: float, timeou
                                         "the request (the LED breathes magenta)")
                 return change
             wrong_since = now if wrong_since is None else wrong_since
-            if now - wrong_since >= SETTLE_S and seen.mode not in ("unknown",):
+            if now - wrong_since >= timeouts.MODE_SETTLE_S and seen.mode not in ("unknown",):
                 hint = "Try again; if it keeps happening use the buttons: " + button_hint(record, target)
                 if seen.mode == "safe":
                     hint = ("The user firmware fails its module checks (usually it needs a newer Device OS), so "

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from particle_diag.catalog import capabilities
+from particle_diag.catalog.requests import RequestType as R
 from particle_diag.devices.discovery import DeviceRecord, discover
 from particle_diag.devices.host import Host
 from particle_diag.devices.hostcheck import HostFacts, check_host
@@ -28,9 +29,6 @@ from particle_diag.errors import (
     UnsupportedError,
 )
 from particle_diag.rules.engine import Facts, ModuleFact
-
-DIAGNOSTIC_INFO = 100
-GET_MODULE_INFO = 90
 
 # discovery's modes -> the engine's (a protected device's mode cannot be read)
 _MODES = {"normal": "normal", "listening": "listening", "safe": "safe", "dfu": "dfu"}
@@ -112,11 +110,11 @@ def _read_over_usb(record: DeviceRecord, host: Host, notes: list[str]) -> dict[s
     with control_session(record, host) as client:
         try:
             out["modules"] = tuple(_module_fact(m) for m in
-                                   messages.decode_reply(GET_MODULE_INFO, client.call(GET_MODULE_INFO)).modules)
+                                   messages.decode_reply(R.GET_MODULE_INFO, client.call(R.GET_MODULE_INFO)).modules)
         except UnsupportedError:
             pass
         try:
-            info = messages.decode_reply(DIAGNOSTIC_INFO, client.call(DIAGNOSTIC_INFO))
+            info = messages.decode_reply(R.DIAGNOSTIC_INFO, client.call(R.DIAGNOSTIC_INFO))
         except UnsupportedError:
             notes.append("diagnostics (request 100) are not available on this firmware")
         else:

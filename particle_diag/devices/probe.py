@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from particle_diag.catalog import timeouts
+from particle_diag.catalog.requests import RequestType as R
+from particle_diag.catalog.results import Result
 from particle_diag.devices.discovery import DeviceRecord
 from particle_diag.devices.host import Host
 from particle_diag.devices.session import control_session, open_usb
@@ -12,13 +15,8 @@ from particle_diag.errors import (
     TransferStallError,
 )
 from particle_diag.protocol import listening, messages
-from particle_diag.protocol.control import NOT_SUPPORTED_RESULT, PROTECTED_RESULT, ControlClient
+from particle_diag.protocol.control import ControlClient
 from particle_diag.transport.serial import SerialConsole
-
-GET_DEVICE_MODE = 72
-GET_MODULE_INFO = 90
-SYSTEM_VERSION_RAW = 30
-SERIAL_PROBE_TIMEOUT_S = 1.0
 
 
 def probe_mode(record: DeviceRecord, host: Host, *, reset_stale: bool = True) -> None:
@@ -42,7 +40,7 @@ def probe_mode(record: DeviceRecord, host: Host, *, reset_stale: bool = True) ->
 def _raw_version(client: ControlClient) -> str | None:
     """Raw 'P' 30 is answered in the USB interrupt, even while the application is busy (reference §2.2)."""
     try:
-        text = client.raw_in(SYSTEM_VERSION_RAW).decode("ascii", errors="replace").strip()
+        text = client.raw_in(R.SYSTEM_VERSION).decode("ascii", errors="replace").strip()
     except PdiagError:
         return None  # firmware before 0.6.0
     return text or None
@@ -50,19 +48,19 @@ def _raw_version(client: ControlClient) -> str | None:
 
 def _probe_with_requests(record: DeviceRecord, client: ControlClient, host: Host) -> None:
     try:
-        reply = client.request(GET_DEVICE_MODE)
+        reply = client.request(R.GET_DEVICE_MODE)
     except TransferStallError:
         reply = None  # no control-request service at all (old firmware)
-    if reply is not None and reply.result == PROTECTED_RESULT:
+    if reply is not None and reply.result == Result.PROTECTED:
         record.mode = record.status = "protected"
         return
-    if reply is None or reply.result == NOT_SUPPORTED_RESULT:
+    if reply is None or reply.result == Result.NOT_SUPPORTED:
         _probe_with_console(record, host)
         return
-    if reply.result != 0:
+    if reply.result != Result.OK:
         record.mode, record.status = "unknown", "unresponsive"
         return
-    mode = messages.decode_reply(GET_DEVICE_MODE, reply.data).mode
+    mode = messages.decode_reply(R.GET_DEVICE_MODE, reply.data).mode
     record.mode = record.status = mode
     if mode == "normal" and _user_firmware_failed(client):
         # Safe mode has no flag over USB; a user part failing its checks is why a device sits in it
@@ -72,10 +70,10 @@ def _probe_with_requests(record: DeviceRecord, client: ControlClient, host: Host
 
 
 def _user_firmware_failed(client: ControlClient) -> bool:
-    reply = client.request(GET_MODULE_INFO)
-    if reply.result != 0:
+    reply = client.request(R.GET_MODULE_INFO)
+    if reply.result != Result.OK:
         return False
-    modules = messages.decode_reply(GET_MODULE_INFO, reply.data).modules
+    modules = messages.decode_reply(R.GET_MODULE_INFO, reply.data).modules
     return any(m.type == "user_part" and m.failed_checks for m in modules)
 
 
@@ -88,7 +86,8 @@ def _probe_with_console(record: DeviceRecord, host: Host) -> None:
         return
     try:
         with SerialConsole(record.serial_port, clock=host.clock, trace=host.trace) as console:
-            text = console.command("v", lambda t: listening.is_complete("v", t), SERIAL_PROBE_TIMEOUT_S)
+            text = console.command("v", lambda t: listening.is_complete("v", t), timeouts.SERIAL_PROBE_S,
+                                   quiet_s=timeouts.CONSOLE_QUIET_S, stalled_s=timeouts.CONSOLE_STALLED_S)
     except DeviceTimeoutError:
         return  # application firmware: no console
     version = listening.parse_version(text)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from particle_diag import semver
+from particle_diag.catalog import timeouts
 from particle_diag.errors import UsageError
 
 ACTIONS = ("enter", "reset", "identify", "wait")
@@ -39,7 +40,7 @@ STATION_KEYS = {"name": "a label for reports", "parallel": "most devices checked
 EXPECT_KEYS = ("platform", "min_device_os", "device_os", "mode", "modules_valid", "iccid", "iccid_pattern",
                "mac_oui", "cloud_status", "protected")
 STEP_KEYS = ("action", "mode", "name", "timeout_s", "retries", "retry_delay_s", "require", "seconds")
-DEFAULT_TIMEOUT_S = {"enter": 60.0, "reset": 60.0, "identify": 30.0, "wait": 3600.0}
+DEFAULT_TIMEOUT_S = timeouts.STEP_S
 
 
 class SpecError(UsageError):
@@ -72,9 +73,9 @@ class Step:
     action: str
     mode: str | None = None  # enter: the target mode
     name: str | None = None
-    timeout_s: float = 60.0
+    timeout_s: float = timeouts.MODE_CHANGE_S
     retries: int = 0
-    retry_delay_s: float = 1.0
+    retry_delay_s: float = timeouts.STEP_RETRY_DELAY_S
     require: tuple[str, ...] = ()  # identify: fields that must be known, else retry
     seconds: float = 0.0  # wait
     implicit: bool = False  # added by pdiag: the final identify the expectations are judged on

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from particle_diag.catalog import timeouts
 from particle_diag.devices.discovery import DeviceRecord, discover
 from particle_diag.devices.host import Host
 
 EVENTS = ("added", "removed", "mode")
-DEFAULT_INTERVAL_S = 1.0
-DEFAULT_SETTLE_S = 2.0
+DEFAULT_INTERVAL_S = timeouts.WATCH_INTERVAL_S
+DEFAULT_SETTLE_S = timeouts.WATCH_SETTLE_S
 
 
 @dataclass

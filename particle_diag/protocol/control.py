@@ -11,7 +11,8 @@ import struct
 import threading
 from dataclasses import dataclass
 
-from particle_diag.catalog.results import result_name
+from particle_diag.catalog import timeouts
+from particle_diag.catalog.results import Result, result_name
 from particle_diag.clock import SYSTEM_CLOCK, Clock
 from particle_diag.errors import (
     DeviceTimeoutError,
@@ -29,11 +30,7 @@ OK, ERROR, PENDING, BUSY, NO_MEMORY, NOT_FOUND = range(6)
 SERVICE_REPLY_LENGTH = 64  # the device refuses IN buffers shorter than 64 bytes
 MAX_CHUNK = 4096  # largest control data stage the host uses (particle-usb MAX_CONTROL_TRANSFER_DATA_SIZE)
 MAX_ACTIVE_REQUESTS = 4  # USB_REQUEST_MAX_ACTIVE_COUNT on the device
-POLL_SCHEDULE_S = (0.05, 0.05, 0.1, 0.1, 0.25, 0.25, 0.5, 0.5, 1.0)  # then 1 s forever (particle-usb)
-DEFAULT_REQUEST_TIMEOUT_S = 60.0
-DEFAULT_TRANSFER_TIMEOUT_MS = 5000
-PROTECTED_RESULT = -1801
-NOT_SUPPORTED_RESULT = -120
+POLL_SCHEDULE_S = timeouts.REQUEST_POLL_SCHEDULE_S
 
 
 @dataclass(frozen=True)
@@ -88,7 +85,7 @@ class Reply:
 
     @property
     def ok(self) -> bool:
-        return self.result == 0
+        return self.result == Result.OK
 
 
 class RequestFailed(ProtocolError):
@@ -106,8 +103,8 @@ class ControlClient:
     """Runs control requests on one device.  Thread-safe: at most four requests are in flight."""
 
     def __init__(self, transfers: ControlTransfers, *, clock: Clock = SYSTEM_CLOCK,
-                 transfer_timeout_ms: int = DEFAULT_TRANSFER_TIMEOUT_MS,
-                 request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S) -> None:
+                 transfer_timeout_ms: int = timeouts.TRANSFER_MS,
+                 request_timeout_s: float = timeouts.REQUEST_S) -> None:
         self._t = transfers
         self._clock = clock
         self.transfer_timeout_ms = transfer_timeout_ms
@@ -165,12 +162,12 @@ class ControlClient:
     def call(self, type_id: int, payload: bytes = b"", timeout_s: float | None = None) -> bytes:
         """Like ``request`` but a non-zero result raises a typed error (-1801 protected, -120 unsupported)."""
         reply = self.request(type_id, payload, timeout_s)
-        if reply.result == PROTECTED_RESULT:
+        if reply.result == Result.PROTECTED:
             raise ProtectedDeviceError(f"control request {type_id} refused: the device is protected")
-        if reply.result == NOT_SUPPORTED_RESULT:
+        if reply.result == Result.NOT_SUPPORTED:
             raise UnsupportedError(f"control request {type_id} is not supported by this Device OS version",
                                    reference="device.request-unsupported")
-        if reply.result != 0:
+        if reply.result != Result.OK:
             raise RequestFailed(type_id, reply.result)
         return reply.data
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+from particle_diag.catalog import timeouts
 from particle_diag.clock import SYSTEM_CLOCK, Clock
 from particle_diag.errors import (
     DeviceGoneError,
@@ -257,8 +258,8 @@ class DfuClient:
         clock: Clock = SYSTEM_CLOCK,
         interface: int = 0,
         transfer_size: int = DEFAULT_TRANSFER_SIZE,
-        timeout_ms: int = 5000,
-        busy_timeout_s: float = 30.0,
+        timeout_ms: int = timeouts.TRANSFER_MS,
+        busy_timeout_s: float = timeouts.DFU_BUSY_S,
         max_polls: int = 10_000,
         command_retries: int = 3,
     ) -> None:

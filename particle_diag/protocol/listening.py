@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from particle_diag.catalog import timeouts
 from particle_diag.errors import ProtocolError
 from particle_diag.protocol.messages import (
     DiagnosticInfo,
@@ -26,18 +27,11 @@ from particle_diag.protocol.messages import (
     parse_diagnostics_json,
 )
 
-# ---- timing (reference §3.5: the CLI's serial timeouts and its 250 ms silence batching) --------------------
-QUIET_S = 0.25  # a reply is over after this much silence (particle-cli SerialBatchParser)
-DEFAULT_TIMEOUT_S = 5.0
-COMMAND_TIMEOUTS_S: dict[str, float] = {
-    "i": 20.0,  # a cellular device may power its modem up first (~18 s)
-    "s": 20.0,  # idem
-    "c": 0.5,  # the CLI's cheap "is this listening mode?" probe
-}
 
-
+# ---- timing ----------------------------------------------------------------------------------------------
 def timeout_for(command: str) -> float:
-    return COMMAND_TIMEOUTS_S.get(command, DEFAULT_TIMEOUT_S)
+    """How long the console may take to answer ``command`` (catalog.timeouts: CONSOLE_COMMAND_S)."""
+    return timeouts.CONSOLE_COMMAND_S.get(command, timeouts.CONSOLE_REPLY_S)
 
 
 # ---- letters used by the console's system-describe JSON (reference §3.3, key `s`) --------------------------

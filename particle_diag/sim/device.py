@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from particle_diag import semver
 from particle_diag.catalog import capabilities
 from particle_diag.catalog.platforms import Platform
+from particle_diag.catalog.requests import RequestType as R
+from particle_diag.catalog.results import Result
 from particle_diag.clock import Clock
 from particle_diag.protocol.memory_layout import protected_form
 from particle_diag.sim import descriptors as desc
@@ -22,12 +24,9 @@ from particle_diag.sim.spec import DeviceSpec
 from particle_diag.sim.usbdev import SetupPacket, Stall, Unplugged
 
 GET_DESCRIPTOR = 6
-RESULT_OK = 0
-NOT_SUPPORTED = -120
-NOT_ALLOWED = -130
-PROTECTED = -1801
-# Over USB a protected device accepts only these (reference §2.7): APP_CUSTOM, DEVICE_ID, protection state.
-ALLOWED_WHEN_PROTECTED = frozenset({10, 20, 76, 77})
+# Over USB a protected device accepts only these (device-os system/src/system_control_internal.cpp, the
+# protected-device filter): APP_CUSTOM, DEVICE_ID and the protection state.
+ALLOWED_WHEN_PROTECTED = frozenset({R.APP_CUSTOM, R.DEVICE_ID, R.GET_PROTECTED_STATE, R.SET_PROTECTED_STATE})
 UNKNOWN_PID_OFFSET = 0x0F00  # an unknown-pid device uses serial_pid + this (still under Particle's VID)
 
 
@@ -81,7 +80,7 @@ class VirtualDevice:
             no_access=spec.has("noaccess"),
             listening_disabled=spec.has("nolisten"),
             garbled_console=spec.has("garbled"),
-            vanish_on_request=90 if spec.has("vanish") else None,
+            vanish_on_request=R.GET_MODULE_INFO if spec.has("vanish") else None,
             never_return=spec.has("noreturn"),
             wrong_mode=spec.has("wrongmode"),
         )
@@ -194,18 +193,18 @@ class VirtualDevice:
 
     # -- raw 'P' requests (answered in the USB interrupt: work even when the application is busy) -----------
     def _raw_in(self, index: int) -> bytes | None:
-        if index == 20:
+        if index == R.DEVICE_ID:
             return self.device_id.upper().encode()  # bytes2hexbuf: upper case (reference §2.2)
-        if index == 30:
+        if index == R.SYSTEM_VERSION:
             return self.firmware.device_os.encode()
         return None
 
     def _raw_out(self, index: int) -> None:
         if not capabilities.has_raw_out_requests(self.firmware.device_os):
             raise Stall()
-        if index == 40:
+        if index == R.RESET:
             self.reset_into(self._mode_after_reset())
-        elif index == 302:
+        elif index == R.CLOUD_DISCONNECT:
             self.firmware.cloud = "disconnected"
         else:
             raise Stall()
@@ -219,9 +218,9 @@ class VirtualDevice:
             self.detach()  # unplugged mid-request: the host's next transfer finds no device
             raise Unplugged()
         if self.firmware.protected and type_id not in ALLOWED_WHEN_PROTECTED:
-            return PROTECTED, b""
+            return Result.PROTECTED, b""
         if not capabilities.supports_request(self.platform.generation, self.firmware.device_os, type_id):
-            return NOT_SUPPORTED, b""
+            return Result.NOT_SUPPORTED, b""
         return firmware.handle(self, type_id, payload)
 
     # -- mode changes -------------------------------------------------------------------------------------
@@ -235,12 +234,12 @@ class VirtualDevice:
 
     def enter_listening(self) -> int:
         if self.behaviour.listening_disabled:
-            return NOT_ALLOWED
+            return Result.NOT_ALLOWED
         with self.lock:
             self.mode = "listening"
             self.firmware.cloud = "disconnected"
         self._notify("mode")
-        return RESULT_OK
+        return Result.OK
 
     def exit_listening(self) -> None:
         with self.lock:

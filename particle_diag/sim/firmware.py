@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from particle_diag.catalog import capabilities
+from particle_diag.catalog.requests import RequestType as R
+from particle_diag.catalog.results import Result
 from particle_diag.protocol import messages as m
 from particle_diag.protocol.module_header import parse_module
 from particle_diag.sim.flash import FlashTiming
@@ -18,7 +20,6 @@ if TYPE_CHECKING:
     from particle_diag.sim.device import VirtualDevice
     from particle_diag.sim.dfu_target import DfuTarget
 
-OK, NOT_SUPPORTED, INVALID_ARGUMENT = 0, -120, -270
 ALL_CHECKS = 0x02 | 0x04 | 0x08 | 0x10  # integrity, dependencies, address range, platform (reference §2.5)
 DEPENDENCY_CHECK = 0x04
 CURRENT_MODULE_FORMAT_SINCE = "5.6.0"
@@ -86,43 +87,42 @@ def handle(device: VirtualDevice, type_id: int, payload: bytes) -> tuple[int, by
     """Run one control request; returns (result, reply bytes)."""
     fw = device.firmware
     p = device.platform
-    R = m.RequestType
-    if type_id == 1:  # ECHO
-        return OK, payload
+    if type_id == R.ECHO:
+        return Result.OK, payload
     if type_id == R.DEVICE_ID:
-        return OK, m.encode_reply(type_id, m.DeviceId(device.device_id))
+        return Result.OK, m.encode_reply(type_id, m.DeviceId(device.device_id))
     if type_id == R.SERIAL_NUMBER:
-        return OK, m.encode_reply(type_id, m.SerialNumber(fw.serial_number or ""))
+        return Result.OK, m.encode_reply(type_id, m.SerialNumber(fw.serial_number or ""))
     if type_id == R.SYSTEM_VERSION:
-        return OK, m.encode_reply(type_id, m.SystemVersion(fw.device_os))
+        return Result.OK, m.encode_reply(type_id, m.SystemVersion(fw.device_os))
     if type_id == R.GET_DEVICE_MODE:
-        return OK, m.encode_reply(type_id, m.DeviceMode("listening" if device.mode == "listening" else "normal"))
+        return Result.OK, m.encode_reply(type_id, m.DeviceMode("listening" if device.mode == "listening" else "normal"))
     if type_id == R.GET_PROTECTED_STATE:
-        return OK, m.encode_reply(type_id, m.ProtectedState(fw.protected))
+        return Result.OK, m.encode_reply(type_id, m.ProtectedState(fw.protected))
     if type_id == R.GET_MODULE_INFO:
         from particle_diag import semver
 
         fmt = "current" if semver.at_least(fw.device_os, CURRENT_MODULE_FORMAT_SINCE) else "legacy"
-        return OK, m.encode_reply(type_id, m.ModuleInfoReply(modules(device), fmt))
+        return Result.OK, m.encode_reply(type_id, m.ModuleInfoReply(modules(device), fmt))
     if type_id == R.DIAGNOSTIC_INFO:
         if payload:
-            return NOT_SUPPORTED, b""  # the request must be empty (reference §2.4)
-        return OK, m.encode_reply(type_id, diagnostics(device))
+            return Result.NOT_SUPPORTED, b""  # the request must be empty (reference §2.4)
+        return Result.OK, m.encode_reply(type_id, diagnostics(device))
     if type_id == R.CLOUD_GET_CONNECTION_STATUS:
-        return OK, m.encode_reply(type_id, m.CloudStatus(fw.cloud))
+        return Result.OK, m.encode_reply(type_id, m.CloudStatus(fw.cloud))
     if type_id == R.NETWORK_GET_INTERFACE_LIST:
-        return OK, m.encode_reply(type_id, m.InterfaceList(_interfaces(device)))
+        return Result.OK, m.encode_reply(type_id, m.InterfaceList(_interfaces(device)))
     if type_id == R.NETWORK_GET_INTERFACE:
         index = m.decode_request(type_id, payload).get("index", 0)
         for entry in _interfaces(device):
             if entry.index == index:
                 mac = fw.mac if entry.type == "wifi" else None
-                return OK, m.encode_reply(type_id, m.NetworkInterface(entry.index, entry.name, entry.type,
+                return Result.OK, m.encode_reply(type_id, m.NetworkInterface(entry.index, entry.name, entry.type,
                                                                      mac=mac, mtu=1500))
-        return INVALID_ARGUMENT, b""
+        return Result.INVALID_ARGUMENT, b""
     if type_id == R.CELLULAR_GET_ICCID and p.has("cellular"):
         imei = fw.imei if capabilities.imei_in_iccid_reply(fw.device_os) else None
-        return OK, m.encode_reply(type_id, m.CellularIds(fw.iccid, imei))
+        return Result.OK, m.encode_reply(type_id, m.CellularIds(fw.iccid, imei))
     return _mode_request(device, type_id)
 
 
@@ -130,19 +130,19 @@ def _mode_request(device: VirtualDevice, type_id: int) -> tuple[int, bytes]:
     R = m.RequestType
     if type_id == R.RESET:
         device.reset_into(device._mode_after_reset())
-        return OK, b""
+        return Result.OK, b""
     if type_id == R.DFU_MODE:
         device.reset_into("dfu")
-        return OK, b""
+        return Result.OK, b""
     if type_id == R.SAFE_MODE:
         device.reset_into("safe")
-        return OK, b""
+        return Result.OK, b""
     if type_id == R.START_LISTENING:
         return device.enter_listening(), b""
     if type_id == R.STOP_LISTENING:
         device.exit_listening()
-        return OK, b""
-    return NOT_SUPPORTED, b""
+        return Result.OK, b""
+    return Result.NOT_SUPPORTED, b""
 
 
 def _interfaces(device: VirtualDevice) -> list[m.InterfaceEntry]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import serial
 import serial.tools.list_ports
 
+from particle_diag.catalog import timeouts
 from particle_diag.clock import SYSTEM_CLOCK, Clock
 from particle_diag.errors import (
     DeviceGoneError,
@@ -26,8 +27,6 @@ from particle_diag.errors import (
 
 CONSOLE_BAUD = 9600  # the device ignores the host baud except the magic values (reference §3.1)
 MAGIC_BAUDS = frozenset({14400, 28800})
-QUIET_S = 0.25  # particle-cli collects a reply until 250 ms of silence (reference §3.5)
-STALLED_S = 2.0  # text arrived but never became a complete reply: hand it to the parser to judge
 
 Trace = Callable[[str], None]
 
@@ -83,14 +82,16 @@ class SerialConsole:
         self._clock = clock
         self._trace = trace
         try:
-            self._port = serial.Serial(path, baud, timeout=0.02, write_timeout=2)
+            self._port = serial.Serial(path, baud, timeout=timeouts.SERIAL_READ_POLL_S,
+                                       write_timeout=timeouts.SERIAL_WRITE_S)
         except (serial.SerialException, OSError) as exc:
             raise _translate(exc, path) from exc
 
-    def command(self, key: str, is_complete: Callable[[str], bool], timeout_s: float,
-                quiet_s: float = QUIET_S) -> str:
-        """Send ``key`` and collect text until ``is_complete`` says so, or until text stops arriving for
-        STALLED_S (a garbled reply: the caller's parser rejects it); DeviceTimeoutError when nothing came."""
+    def command(self, key: str, is_complete: Callable[[str], bool], timeout_s: float, *, quiet_s: float,
+                stalled_s: float) -> str:
+        """Send ``key`` and collect text until ``is_complete`` says so and ``quiet_s`` passed without more, or
+        until text stops arriving for ``stalled_s`` (a garbled reply: the caller's parser rejects it);
+        DeviceTimeoutError when nothing came.  The caller owns the timing (catalog.timeouts)."""
         self._port.reset_input_buffer()
         self._write(key.encode())
         received = bytearray()
@@ -107,7 +108,7 @@ class SerialConsole:
             text = received.decode("utf-8", errors="replace")
             if is_complete(text) and now - last_data >= quiet_s:
                 return text
-            if received and (now - last_data >= STALLED_S or now >= deadline):
+            if received and (now - last_data >= stalled_s or now >= deadline):
                 return text
             if now >= deadline:
                 raise DeviceTimeoutError(
@@ -117,7 +118,7 @@ class SerialConsole:
                     reference="serial.timeout",
                 )
             if not chunk:
-                self._clock.sleep(0.01)
+                self._clock.sleep(timeouts.SERIAL_IDLE_S)
 
     def send(self, key: str) -> None:
         """Send a command that has no reply (e.g. 'x' leaves listening mode)."""

@@ -15,6 +15,7 @@ from typing import Any
 import usb.core
 import usb.util
 
+from particle_diag.catalog import timeouts
 from particle_diag.errors import (
     DeviceGoneError,
     DeviceTimeoutError,
@@ -26,7 +27,7 @@ from particle_diag.errors import (
 )
 
 Trace = Callable[[str], None]
-DEFAULT_TRANSFER_TIMEOUT_MS = 5000  # particle-usb's per-transfer timeout (reference §2.1)
+DEFAULT_TRANSFER_TIMEOUT_MS = timeouts.TRANSFER_MS
 
 _backend_cache: list[Any] = []
 

@@ -33,8 +33,7 @@ def test_timeouts_follow_the_cli() -> None:
     assert listening.timeout_for("i") == 20.0
     assert listening.timeout_for("s") == 20.0
     assert listening.timeout_for("c") == 0.5
-    assert listening.timeout_for("v") == listening.DEFAULT_TIMEOUT_S == 5.0
-    assert listening.QUIET_S == 0.25
+    assert listening.timeout_for("v") == 5.0
 
 
 # ---- i ------------------------------------------------------------------------------------------------

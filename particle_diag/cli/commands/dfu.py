@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from particle_diag.catalog import timeouts
 from particle_diag.cli.state import AppState
 from particle_diag.errors import UsageError
 
@@ -44,7 +45,7 @@ def register(app: typer.Typer) -> None:
 
 # -- pdiag dfu ... ----------------------------------------------------------------------------------------------
 def info_command(ctx: typer.Context, device: DeviceOpt = None, enter: EnterOpt = False,
-                 timeout: TimeoutOpt = 60.0) -> None:
+                 timeout: TimeoutOpt = timeouts.MODE_CHANGE_S) -> None:
     from particle_diag.cli.output import console, envelope, print_json
 
     state: AppState = ctx.obj
@@ -69,7 +70,7 @@ def info_command(ctx: typer.Context, device: DeviceOpt = None, enter: EnterOpt =
 def read_command(ctx: typer.Context,
                  file: Annotated[Path, typer.Argument(metavar="FILE", help="Where to save the bytes read.")],
                  device: DeviceOpt = None, alt: AltOpt = 0, address: AddressOpt = "",
-                 length: LengthOpt = "", enter: EnterOpt = False, timeout: TimeoutOpt = 60.0) -> None:
+                 length: LengthOpt = "", enter: EnterOpt = False, timeout: TimeoutOpt = timeouts.MODE_CHANGE_S) -> None:
     from particle_diag.devices.dfu_session import read_memory
 
     state: AppState = ctx.obj
@@ -87,7 +88,7 @@ def write_command(ctx: typer.Context,
                   file: Annotated[Path, typer.Argument(metavar="FILE", help="The bytes to write.")],
                   device: DeviceOpt = None, alt: AltOpt = 0, address: AddressOpt = "",
                   verify: Annotated[bool, typer.Option("--verify", help="Read the data back and compare.")] = False,
-                  enter: EnterOpt = False, timeout: TimeoutOpt = 60.0) -> None:
+                  enter: EnterOpt = False, timeout: TimeoutOpt = timeouts.MODE_CHANGE_S) -> None:
     from particle_diag.devices.dfu_session import write_memory
     from particle_diag.devices.flashing import read_image
 
@@ -101,7 +102,8 @@ def write_command(ctx: typer.Context,
 
 
 def erase_command(ctx: typer.Context, device: DeviceOpt = None, alt: AltOpt = 0, address: AddressOpt = "",
-                  length: LengthOpt = "", enter: EnterOpt = False, timeout: TimeoutOpt = 60.0) -> None:
+                  length: LengthOpt = "", enter: EnterOpt = False,
+                  timeout: TimeoutOpt = timeouts.MODE_CHANGE_S) -> None:
     from particle_diag.devices.dfu_session import erase_memory
 
     state: AppState = ctx.obj
@@ -121,7 +123,7 @@ def flash_command(
     = None,
     factory: Annotated[bool, typer.Option("--factory", help="Write a user part as the backup (factory) image.")]
     = False,
-    timeout: TimeoutOpt = 60.0,
+    timeout: TimeoutOpt = timeouts.MODE_CHANGE_S,
 ) -> None:
     from particle_diag.cli.output import envelope, print_json
     from particle_diag.devices.flashing import flash_device, plan_flash, read_image

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from particle_diag.catalog import timeouts
 from particle_diag.cli.commands.inventory import AllOpt, DeviceArg
 from particle_diag.cli.state import AppState
 
@@ -235,7 +236,7 @@ def _render_summary(report: CheckReport, state: AppState, junit: Path | None) ->
 def watch_command(
     ctx: typer.Context,
     interval: Annotated[float, typer.Option("--interval", min=0.05, metavar="SECONDS",
-                                            help="How often to look at the bus.")] = 1.0,
+                                            help="How often to look at the bus.")] = timeouts.WATCH_INTERVAL_S,
     duration: Annotated[float | None, typer.Option("--duration", min=0.0, metavar="SECONDS",
                                                    help="Stop after this long (default: until Ctrl-C).")] = None,
     count: Annotated[int | None, typer.Option("--count", min=1, metavar="N",

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from particle_diag.catalog import timeouts
 from particle_diag.cli.commands.inventory import AllOpt, DeviceArg
 from particle_diag.cli.state import AppState
 
@@ -45,7 +46,7 @@ ModeArg = Annotated[Target, typer.Argument(metavar="MODE", help="The mode to ent
 
 
 def enter_command(ctx: typer.Context, mode: ModeArg,
-                  devices: DeviceArg = None, all_devices: AllOpt = False, timeout: TimeoutOpt = 60.0,
+                  devices: DeviceArg = None, all_devices: AllOpt = False, timeout: TimeoutOpt = timeouts.MODE_CHANGE_S,
                   via: ViaOpt = None) -> None:
     from particle_diag.devices.modes import change_mode
 
@@ -56,7 +57,7 @@ def enter_command(ctx: typer.Context, mode: ModeArg,
 
 
 def reset_command(ctx: typer.Context, devices: DeviceArg = None, all_devices: AllOpt = False,
-                  timeout: TimeoutOpt = 60.0) -> None:
+                  timeout: TimeoutOpt = timeouts.MODE_CHANGE_S) -> None:
     from particle_diag.devices.modes import reset
 
     state: AppState = ctx.obj

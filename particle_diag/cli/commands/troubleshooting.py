@@ -299,8 +299,8 @@ class _DeviceLink:
                     bad = [f"{m.type} {m.index}: {', '.join(m.failed_checks)}" for m in ident.modules if not m.valid]
                     lines.append("modules: " + ("all valid" if not bad else "FAILED " + "; ".join(bad)))
                 return ActionOutcome(command, True, lines)
-            change = (reset(record, host, timeout_s=60) if words[1] == "reset"
-                      else change_mode(record, words[2], host, timeout_s=60))
+            change = (reset(record, host) if words[1] == "reset"
+                      else change_mode(record, words[2], host))
             if change.record is not None:
                 self.record = change.record
             text = (f"already in {change.new_mode} mode" if change.path == "none"

@@ -1,0 +1,74 @@
+"""Every default timeout and interval pdiag uses, in one table, each with where its value comes from.
+
+Code never writes a timeout as a literal: it names one of these.  Where a value can be changed by the user,
+the option and environment variable are given next to it (docs/modes.md, README "Global options").
+
+Sources:
+- [PU] particle-usb, https://github.com/particle-iot/particle-usb: ``src/config.js`` (requestTimeout 60000 ms),
+  ``src/usb-device-node.js`` (``dev.timeout = 5000`` per transfer), ``src/usb-device.js`` (CHECK poll delays).
+- [CLI] particle-cli, https://github.com/particle-iot/particle-cli: ``src/lib/serial-batch-parser.js`` (250 ms
+  of silence ends a console reply), ``src/cmd/serial.js`` (identify/inspect 20000 ms, other commands 5000 ms,
+  PR #530), ``src/cmd/usb-util.js`` (GET_DEVICE_MODE 10 s while listing).
+- [DOS] Device OS, https://github.com/particle-iot/device-os: ``build/serial_switcher.py`` (waits about a second
+  after a magic-baud pulse).
+- "pdiag" marks a choice of this tool, not a fact about the device; the reason is given.
+"""
+
+from __future__ import annotations
+
+# -- control requests ----------------------------------------------------------------------------------------
+# One control request from INIT to the last RECV.  [CLI] gives a request 10 s while listing (usb-util.js);
+# [PU]'s library default is 60 s, long enough to hide a hung device from a person waiting.
+# Option --request-timeout, env PDIAG_REQUEST_TIMEOUT.
+REQUEST_S = 10.0
+# One USB control transfer (a single stage of a request or a DFU transfer): [PU] ``dev.timeout = 5000``.
+TRANSFER_MS = 5000
+# Delays between CHECKs of a pending request, then the last one forever: [PU] usb-device.js.
+REQUEST_POLL_SCHEDULE_S = (0.05, 0.05, 0.1, 0.1, 0.25, 0.25, 0.5, 0.5, 1.0)
+
+# -- discovery -----------------------------------------------------------------------------------------------
+# pdiag: how long `list` waits for one device's mode before calling it unresponsive (a busy application
+# blocks the system thread; particle-cli PR #588).  Option --probe-timeout, env PDIAG_PROBE_TIMEOUT.
+PROBE_S = 2.0
+# pdiag: how long discovery waits for the listening-mode console to answer 'v' on firmware without control
+# requests (a listening console answers in well under 100 ms; an application never does).
+SERIAL_PROBE_S = 1.0
+
+# -- mode changes --------------------------------------------------------------------------------------------
+# From the request to the device seen again in the new mode: [CLI] waits up to 60 s for a device to
+# re-enumerate (REOPEN_TIMEOUT) after a reset or mode change.  Option --timeout, env PDIAG_MODE_TIMEOUT.
+MODE_CHANGE_S = 60.0
+# pdiag: a device back in another mode for this long came back wrong (not merely still booting).
+MODE_SETTLE_S = 2.0
+# After a magic-baud pulse [DOS] serial_switcher.py waits about a second before looking for the device again;
+# re-opening the port sooner could reset the line coding before the device has acted on it.
+MAGIC_BAUD_SETTLE_S = 1.0
+# pdiag: how often code waiting for a device looks at the bus again.
+BUS_POLL_S = 0.25
+
+# -- the listening-mode serial console -----------------------------------------------------------------------
+# A reply is over after this much silence: [CLI] serial-batch-parser.js (250 ms).
+CONSOLE_QUIET_S = 0.25
+# pdiag: text arrived but never became a complete reply; hand it to the parser to judge.
+CONSOLE_STALLED_S = 2.0
+# A console command's answer: [CLI] serial.js gives 5 s (PR #530), 20 s to `i` and `s` ("An LTE device may take
+# up to 18 seconds to power up the modem"), and 0.5 s to its cheap "is this listening mode?" probe `c`.
+CONSOLE_REPLY_S = 5.0
+CONSOLE_COMMAND_S: dict[str, float] = {"i": 20.0, "s": 20.0, "c": 0.5}
+# pdiag: pyserial read timeout per poll, write timeout, and the idle pause between empty reads.
+SERIAL_READ_POLL_S = 0.02
+SERIAL_WRITE_S = 2.0
+SERIAL_IDLE_S = 0.01
+
+# -- DFU -----------------------------------------------------------------------------------------------------
+# pdiag: the longest a DfuSe command may keep the device in dfuDNBUSY (a sector erase takes well under a
+# second on every Particle MCU; a whole-bank erase a few seconds).
+DFU_BUSY_S = 30.0
+
+# -- factory station -----------------------------------------------------------------------------------------
+# Default step budgets of a station spec (docs/factory.md; each step's ``timeout_s`` overrides them).
+STEP_S: dict[str, float] = {"enter": MODE_CHANGE_S, "reset": MODE_CHANGE_S, "identify": 30.0, "wait": 3600.0}
+STEP_RETRY_DELAY_S = 1.0
+# `pdiag watch`: bus poll interval (option --interval) and how long a device must be stable to count.
+WATCH_INTERVAL_S = 1.0
+WATCH_SETTLE_S = 2.0
