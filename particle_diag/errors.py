@@ -157,6 +157,15 @@ class TransferStallError(ProtocolError):
     reference = "usb.stall"
 
 
+class ReplayMismatchError(PdiagError):
+    """``--sim replay:FILE``: the command asked a replayed device for something its recording does not hold."""
+
+    reference = "replay.mismatch"
+    exit_code = ExitCode.PROTOCOL
+    default_hint = ("The recording was made with another command, options or pdiag version: replay the command "
+                    "line in its header record (docs/record-replay.md).")
+
+
 class OperationInterrupted(PdiagError):
     """SIGINT/SIGTERM stopped an operation at a safe boundary.
 

@@ -50,11 +50,19 @@ def build_app() -> typer.Typer:
             help="How long listing waits for a device before calling it unresponsive.")] = timeouts.PROBE_S,
         no_color: Annotated[bool, typer.Option("--no-color", envvar=["PDIAG_NO_COLOR", "NO_COLOR"],
                                                help="Plain output without colour.")] = False,
+        record: Annotated[str | None, typer.Option(
+            "--record", envvar="PDIAG_RECORD", metavar="FILE",
+            help="Write every USB transfer and serial exchange of this run to FILE (JSON Lines, secrets "
+                 "masked) for a bug report; replay it with --sim replay:FILE (docs/record-replay.md).")] = None,
+        yes: Annotated[bool, typer.Option("--yes", "-y", help="Consent in advance: e.g. let --record replace "
+                                                              "an existing FILE.")] = False,
         version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
                                               help="Print the version and exit.")] = False,
     ) -> None:
         state = AppState(json=json, verbose=verbose, trace=trace, sim=sim, timeout_s=timeout,
-                         probe_timeout_s=probe_timeout, color=not no_color)
+                         probe_timeout_s=probe_timeout, color=not no_color, yes=yes)
+        if record:
+            state.start_recording(record, (ctx.obj or {}).get("argv", []) if isinstance(ctx.obj, dict) else [])
         ctx.obj = state
         ctx.call_on_close(state.close)
 

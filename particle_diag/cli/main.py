@@ -65,7 +65,8 @@ def main(args: list[str]) -> int:
     try:
         import typer.main
 
-        result = typer.main.get_command(app).main(args=args, prog_name="pdiag", standalone_mode=False)
+        result = typer.main.get_command(app).main(args=args, prog_name="pdiag", standalone_mode=False,
+                                                  obj={"argv": args})  # --record writes the command line
         return int(result or 0)
     except PdiagError as exc:
         return fail(exc.reference, exc.message, exc.hint, int(exc.exit_code))

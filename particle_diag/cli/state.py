@@ -11,6 +11,7 @@ from particle_diag.catalog import timeouts
 if TYPE_CHECKING:
     from particle_diag.devices.host import Host
     from particle_diag.sim.bench import Bench
+    from particle_diag.transport.recording import Recorder
 
 
 @dataclass
@@ -22,6 +23,8 @@ class AppState:
     timeout_s: float = timeouts.REQUEST_S
     probe_timeout_s: float = timeouts.PROBE_S
     color: bool = True
+    yes: bool = False
+    _recorder: Recorder | None = None
     _host: Host | None = None
     _bench: Bench | None = None
     _closers: list[Any] = field(default_factory=list)
@@ -42,21 +45,42 @@ class AppState:
             from particle_diag.transport.usb import UsbBus
 
             trace = self.trace_line if self.trace else None
+            observe = self._recorder.wrap_backend if self._recorder else None
             if self.sim:
                 from particle_diag.sim.attach import start_bench
 
                 self._bench, backend, lister = start_bench(self.sim)
                 self._closers.append(self._bench.close)
-                self._host = Host(UsbBus(backend, trace), lister, trace=trace, simulated=True)
+                if self._recorder:
+                    lister = self._recorder.wrap_lister(lister)
+                self._host = Host(UsbBus(backend, trace, observe), lister, trace=trace, simulated=True)
             else:
-                self._host = Host(UsbBus(None, trace), system_ports, trace=trace)
+                lister = self._recorder.wrap_lister(system_ports) if self._recorder else system_ports
+                self._host = Host(UsbBus(None, trace, observe), lister, trace=trace)
             if self.verbose or self.trace:
                 self._host.log = self.log
             self._host.probe_timeout_s = self.probe_timeout_s
             self._host.request_timeout_s = self.timeout_s
         return self._host
 
+    def start_recording(self, path: str, argv: list[str]) -> None:
+        """``--record FILE``: refuses an existing FILE without --yes before any device is touched."""
+        from particle_diag import __version__
+        from particle_diag.catalog.platforms import particle_vids
+        from particle_diag.transport.recording import Recorder
+
+        self._recorder = Recorder(path, overwrite=self.yes, argv=argv, version=__version__, vids=particle_vids(),
+                                  sim=self.sim)
+
     def close(self) -> None:
         for closer in reversed(self._closers):
             closer()
         self._closers.clear()
+        if sys.exc_info()[0] is None:  # --sim replay: what the recording lacked, where no error said so
+            for problem in getattr(self._bench, "problems", ())[:3]:
+                print(f"warning: {problem}", file=sys.stderr, flush=True)
+        if self._recorder is not None:
+            from particle_diag.transport.recording import current_status
+
+            recorder, self._recorder = self._recorder, None
+            recorder.close(current_status())  # also on Ctrl-C: FILE appears complete, never half-written

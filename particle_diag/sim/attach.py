@@ -25,6 +25,10 @@ def port_lister(bench: Bench) -> PortLister:
 
 
 def start_bench(spec: str) -> tuple[Bench, Any, PortLister]:
+    if spec.startswith("replay:"):  # a `pdiag --record` file answers instead (docs/record-replay.md)
+        from particle_diag.sim.replay import start_replay
+
+        return start_replay(spec.removeprefix("replay:"))  # type: ignore[return-value]
     from particle_diag.sim.pyusb_backend import BenchBackend
     from particle_diag.sim.timing import apply_from_env
 

@@ -24,6 +24,7 @@ from particle_diag.errors import (
     ProtocolError,
     UsageError,
 )
+from particle_diag.transport import tap
 
 CONSOLE_BAUD = 9600  # the device ignores the host baud except the magic values (reference §3.1)
 MAGIC_BAUDS = frozenset({14400, 28800})
@@ -85,7 +86,11 @@ class SerialConsole:
             self._port = serial.Serial(path, baud, timeout=timeouts.SERIAL_READ_POLL_S,
                                        write_timeout=timeouts.SERIAL_WRITE_S)
         except (serial.SerialException, OSError) as exc:
+            for t in tap.taps():
+                t.serial_open(path, baud, exc)
             raise _translate(exc, path) from exc
+        for t in tap.taps():
+            t.serial_open(path, baud, None)
 
     def command(self, key: str, is_complete: Callable[[str], bool], timeout_s: float, *, quiet_s: float,
                 stalled_s: float) -> str:
@@ -127,6 +132,8 @@ class SerialConsole:
     def _write(self, data: bytes) -> None:
         if self._trace:
             self._trace(f"serial {self.path} -> {data!r}")
+        for t in tap.taps():
+            t.serial_write(self.path, data)
         try:
             self._port.write(data)
             self._port.flush()
@@ -135,11 +142,17 @@ class SerialConsole:
 
     def _read(self) -> bytes:
         try:
-            return bytes(self._port.read(4096))
+            data = bytes(self._port.read(4096))
         except (serial.SerialException, OSError) as exc:
             raise _translate(exc, self.path) from exc
+        if data:
+            for t in tap.taps():
+                t.serial_read(self.path, data)
+        return data
 
     def close(self) -> None:
+        for t in tap.taps():
+            t.serial_close(self.path)
         try:
             self._port.close()
         except (serial.SerialException, OSError):
@@ -166,4 +179,8 @@ def pulse_magic_baud(path: str, baud: int, trace: Trace | None = None) -> None:
         port = serial.Serial(path, baud)
         port.close()
     except (serial.SerialException, OSError) as exc:
+        for t in tap.taps():
+            t.serial_pulse(path, baud, exc)
         raise _translate(exc, path) from exc
+    for t in tap.taps():
+        t.serial_pulse(path, baud, None)

@@ -95,14 +95,20 @@ def translate(exc: Exception, what: str) -> PdiagError:
 
 
 class UsbBus:
-    def __init__(self, backend: Any = None, trace: Trace | None = None) -> None:
+    def __init__(self, backend: Any = None, trace: Trace | None = None,
+                 observe: Callable[[Any], Any] | None = None) -> None:
         self._backend = backend
         self._trace = trace
+        # `observe` wraps the backend once it is known (``--record``: transport.recording.RecordingBackend),
+        # so everything pyusb asks of libusb, string and descriptor reads included, is seen.
+        self._observe = observe
 
     @property
     def backend(self) -> Any:
         if self._backend is None:
             self._backend = default_backend()
+        if self._observe is not None:
+            self._backend, self._observe = self._observe(self._backend), None
         return self._backend
 
     def _find(self, vids: frozenset[int]) -> list[Any]:
