@@ -105,6 +105,7 @@ class VirtualDevice:
         self._console = None  # the listening-mode console (sim.firmware builds it on first use)
         self._dfu = None  # the DFU target of the current DFU session (None outside DFU mode)
         self._dfu_target = None  # the bootloader and its flash: persists across sessions and mode changes
+        self._module_plan = None  # the firmware modules it was built with (sim.firmware.module_plan)
         self.flash_timing = None  # sim.flash.FlashTiming for the realistic timing model; None = instant
         self.listeners: list[Callable[[str, VirtualDevice], None]] = []
         self.request_log: list[int] = []

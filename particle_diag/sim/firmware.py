@@ -6,75 +6,100 @@ formats exist once.  Which requests a version supports comes from ``data/capabil
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from particle_diag.catalog import capabilities
 from particle_diag.catalog.requests import RequestType as R
 from particle_diag.catalog.results import Result
 from particle_diag.protocol import messages as m
-from particle_diag.protocol.module_header import parse_module
-from particle_diag.sim.flash import FlashTiming
+from particle_diag.sim import deviceos, flash_image
+from particle_diag.sim.flash import FlashTiming, VirtualFlash
 
 if TYPE_CHECKING:
     from particle_diag.sim.console import ListeningConsole
     from particle_diag.sim.device import VirtualDevice
     from particle_diag.sim.dfu_target import DfuTarget
 
-ALL_CHECKS = 0x02 | 0x04 | 0x08 | 0x10  # integrity, dependencies, address range, platform (reference §2.5)
-DEPENDENCY_CHECK = 0x04
 CURRENT_MODULE_FORMAT_SINCE = "5.6.0"
-USER_PART_VERSION = 6
-
-# Module functions as named by module_header.parse_module -> names used by request 90.
-_FUNCTION_TO_TYPE = {"user_part": "user_part", "system_part": "system_part", "bootloader": "bootloader",
-                     "mono_firmware": "mono_firmware", "radio_stack": "radio_stack", "ncp_firmware": "ncp_firmware"}
-
-
-def _version_number(device_os: str) -> int:
-    """Device OS module versions: 6.2.1 -> 6201 (the numbering used in module dependencies)."""
-    from particle_diag import semver
-
-    major, minor, patch, _ = semver.parse(device_os)
-    return major * 1000 + minor * 100 + patch
+# Device OS 1.1.0 started leaving slots without a module out of its module listings (system_update.cpp: "Skip
+# modules that do not contain binary at all"); before, an empty slot printed as {"s":..,"l":..,"vc":30,"vv":0,
+# "d":[]} (real `s` replies of a Photon on 0.4.6 and an Electron on 0.6.2-rc.1).
+EMPTY_SLOTS_LISTED_BEFORE = "1.1.0-rc.1"
 
 
-def modules(device: VirtualDevice) -> list[m.ModuleInfo]:
-    fw = device.firmware
-    system_version = _version_number(fw.device_os)
-    user = _flashed_user_part(device)
-    user_checked = ALL_CHECKS
-    user_passed = ALL_CHECKS & ~DEPENDENCY_CHECK if fw.failed_dependency else ALL_CHECKS
-    needs = system_version + 100 if fw.failed_dependency else system_version
-    out = [
-        m.ModuleInfo("bootloader", 0, 3000 if device.platform.generation >= 3 else 1200, size=40000,
-                     store="main", checked_flags=ALL_CHECKS, passed_flags=ALL_CHECKS),
-        m.ModuleInfo("system_part", 1, system_version, size=600000, store="main",
-                     checked_flags=ALL_CHECKS, passed_flags=ALL_CHECKS,
-                     dependencies=[m.ModuleDependency("bootloader", 0, 3000)]),
-        m.ModuleInfo("user_part", 1, user or USER_PART_VERSION, size=12000, store="main",
-                     checked_flags=user_checked, passed_flags=user_passed,
-                     dependencies=[m.ModuleDependency("system_part", 1, needs)]),
-    ]
-    if device.platform.generation == 3:
-        out.append(m.ModuleInfo("radio_stack", 0, 202, size=150000, store="main",
-                                checked_flags=ALL_CHECKS, passed_flags=ALL_CHECKS))
-    if device.platform.name == "argon":
-        out.append(m.ModuleInfo("ncp_firmware", 0, 7, size=1500000, store="main",
-                                checked_flags=ALL_CHECKS, passed_flags=ALL_CHECKS))
+def module_plan(device: VirtualDevice) -> tuple[deviceos.Module, ...]:
+    """The modules this device was built with (sim.deviceos), with ``+faildep``/safe mode's unsatisfiable user
+    part: one compiled against the next Device OS release, so its system-part dependency fails."""
+    wanted = device.firmware.failed_dependency
+    cached = device._module_plan
+    if cached is None or cached[0] != wanted:
+        plan = deviceos.module_set(device.platform.name, device.firmware.device_os)
+        if wanted:
+            plan = tuple(_needs_newer_system(mod, device.firmware.device_os) for mod in plan)
+        device._module_plan = (wanted, plan)
+        if cached is not None and device._dfu_target is not None and device._dfu_target.flashes:
+            # the user firmware was replaced (a test repairing a `:safe` device): install the new user part
+            _reinstall_user_part(device._dfu_target.flashes[0], device, plan)
+        return plan
+    return cached[1]
+
+
+def _reinstall_user_part(flash: VirtualFlash, device: VirtualDevice, plan: tuple[deviceos.Module, ...]) -> None:
+    users = tuple(mod for mod in plan if mod.slot.function == "user_part" and mod.present and mod.slot.address)
+    for mod in users:
+        assert mod.slot.address is not None
+        flash.poke(mod.slot.address, b"\xff" * mod.slot.max_size)
+    flash_image.populate(flash, device.platform.id, users, _seed(device))
+
+
+def _needs_newer_system(mod: deviceos.Module, device_os: str) -> deviceos.Module:
+    if mod.slot.function != "user_part" or not mod.present:
+        return mod
+    key = deviceos.version_key(device_os)
+    newer = [v for v in deviceos.known_releases() if deviceos.version_key(v)[:3] > key[:3]]
+    # the next release the table knows, else the next minor release (x.y+1.0) in Device OS's numbering
+    needed = deviceos.release(newer[0] if newer else f"{key[0]}.{key[1] + 1}.0").system_module
+    deps = tuple(
+        replace(d, version=needed)
+        if d.function == "system_part" else d
+        for d in mod.dependencies
+    )
+    return replace(mod, dependencies=deps)
+
+
+def _seed(device: VirtualDevice) -> str:
+    # Devices of one platform running one release carry the same images (and so report the same hashes).
+    return f"{device.platform.name}:{device.firmware.device_os}"
+
+
+def flash_modules(device: VirtualDevice) -> list[flash_image.FlashModule]:
+    """Every module slot as the HAL reads it now, from the device's flash."""
+    if not device.platform.dfu_alts:
+        return []  # Tachyon: a Linux computer, no Particle modules
+    target = flash_target(device)
+    return flash_image.read_modules(target.flashes[0], device.platform.id, module_plan(device), _seed(device))
+
+
+def modules(device: VirtualDevice, *, include_empty: bool = False) -> list[m.ModuleInfo]:
+    """Module info as Device OS reports it: empty slots and factory slots that fail integrity are left out
+    (system_info.cpp), unless ``include_empty`` (the listing of Device OS < 1.1.0)."""
+    out = []
+    for entry in flash_modules(device):
+        h = entry.header
+        if h is None:
+            if include_empty:
+                out.append(m.ModuleInfo("none", 0, 0, store=entry.slot.store, max_size=entry.slot.max_size,
+                                        checked_flags=entry.checked, passed_flags=entry.passed))
+            continue
+        if entry.slot.store == "factory" and not entry.passed & flash_image.INTEGRITY:
+            continue
+        out.append(m.ModuleInfo(
+            h.function, h.index, h.version, size=entry.size, store=entry.slot.store, max_size=entry.slot.max_size,
+            checked_flags=entry.checked, passed_flags=entry.passed, hash=h.sha256,
+            dependencies=[m.ModuleDependency(d.function, d.index, d.version) for d in h.dependencies],
+        ))
     return out
-
-
-def _flashed_user_part(device: VirtualDevice) -> int | None:
-    """The version of a user part written over DFU at the user-firmware address, if one was."""
-    target = device._dfu_target
-    if target is None or device.platform.user_firmware is None:
-        return None
-    try:
-        data = target.flashes[0].peek(device.platform.user_firmware, 512)
-        header = parse_module(data + b"\x00" * 64, verify_crc=False)
-    except Exception:
-        return None
-    return header.version if header.function == "user_part" else None
 
 
 def diagnostics(device: VirtualDevice) -> m.DiagnosticInfo:
@@ -185,7 +210,9 @@ def console_reply(device: VirtualDevice, data: bytes) -> bytes:
     return out
 
 
-def dfu_target_for(device: VirtualDevice) -> DfuTarget:
+def flash_target(device: VirtualDevice) -> DfuTarget:
+    """The bootloader and its flash (every DFU alt), created once per device and filled with its firmware: it
+    persists across DFU sessions and mode changes, as flash does."""
     target = device._dfu_target
     if target is None:
         from particle_diag.sim.dfu_target import GEN2_COMMANDS, GEN3_COMMANDS, DfuTarget
@@ -200,7 +227,14 @@ def dfu_target_for(device: VirtualDevice) -> DfuTarget:
             on_leave=lambda: device.reset_into(device._mode_after_reset(), 0.0),
             on_safe_mode=lambda: device.reset_into("safe", 0.0),
         )
+        if target.flashes:
+            flash_image.populate(target.flashes[0], device.platform.id, module_plan(device), _seed(device))
         device._dfu_target = target
+    return target
+
+
+def dfu_target_for(device: VirtualDevice) -> DfuTarget:
+    target = flash_target(device)
     if device._dfu is None:  # a new DFU session since the last enumeration
         target.power_on()
         device._dfu = target

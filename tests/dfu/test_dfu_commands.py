@@ -7,6 +7,7 @@ import os
 import pytest
 
 from particle_diag.devices.dfu_session import dfu_session, erase_memory, read_memory, write_memory
+from particle_diag.protocol.module_header import parse_module
 from particle_diag.sim.dfu_target import DfuTarget
 
 
@@ -57,7 +58,12 @@ def test_cli_read_prints_progress_lines_and_a_rate(pdiag, tmp_path):
     out = tmp_path / "dump.bin"
     result = pdiag("--sim", "boron:dfu", "dfu", "read", "--address", str(0xB4000), "--length", "40960", str(out))
     assert result.code == 0, result.err
-    assert out.read_bytes() == b"\xff" * 40960
+    dump = out.read_bytes()
+    # A real Boron on 6.x has its application there: a user part module (header, then erased flash after it).
+    header = parse_module(dump, verify_crc=True)
+    assert (header.function, header.index, header.platform_id, header.start) == ("user_part", 2, 13, 0xB4000)
+    assert header.dependencies[0].function == "system_part"
+    assert dump[header.declared_size:] == b"\xff" * (40960 - header.declared_size)
     progress = [line for line in result.err.splitlines() if line.startswith("read 0x000B4000")]
     assert len(progress) == 10 and progress[-1].endswith("40960/40960 bytes (100%)")
     assert "read 40960 bytes from 0x000B4000 (alt 0)" in result.out and "/s, " in result.out
@@ -95,7 +101,8 @@ def test_cli_needs_dfu_mode_or_enter(pdiag, tmp_path):
     entered = pdiag("--sim", "boron", "--json", "dfu", "read", "--enter", "--address", "0xB4000", "--length",
                     "16", str(tmp_path / "b.bin"))
     assert entered.code == 0, entered.err
-    assert (tmp_path / "b.bin").read_bytes() == b"\xff" * 16
+    # the first 16 bytes of the user part's module prefix: start address 0xB4000, then its end address
+    assert (tmp_path / "b.bin").read_bytes()[:4] == (0xB4000).to_bytes(4, "little")
 
 
 def test_cli_protected_device_exits_10(pdiag, tmp_path):

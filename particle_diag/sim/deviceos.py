@@ -1,0 +1,208 @@
+"""Which firmware modules a virtual device carries, as Device OS numbers them, per platform and release.
+
+Data: ``sim/data/deviceos_modules.toml`` (generated from device-os's own system-versions.md and module makefiles,
+``scripts/gen_sim_modules.py``) and ``sim/data/module_slots.toml`` (the HAL's module slots, hand-copied with
+sources).  ``module_set(platform, version)`` answers, slot by slot in Device OS's enumeration order, which module
+sits there (function, index, version, dependencies) or that the slot is empty.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-([a-z0-9]+)\.(\d+))?$")
+_PRE_RANK = {"alpha": 0, "beta": 1, "rc": 2}
+
+
+def version_key(version: str) -> tuple[int, int, int, int, int]:
+    """Release order: alpha < beta < rc < other tags (e.g. ``-p2.1``) < the release itself."""
+    m = _VERSION.match(version.strip())
+    if not m:
+        raise ValueError(f"not a Device OS version: {version!r}")
+    rank = _PRE_RANK.get(m[4] or "", 3 if m[4] else 9)
+    return int(m[1]), int(m[2]), int(m[3]), rank, int(m[5] or 0)
+
+
+@dataclass(frozen=True)
+class Dependency:
+    function: str
+    index: int
+    version: int
+
+
+@dataclass(frozen=True)
+class Slot:
+    function: str
+    index: int
+    store: str  # "main" | "factory"
+    address: int | None  # None: not in the MCU's flash (external / NCP flash)
+    max_size: int
+    grows_down: bool = False
+    verified: bool = True
+
+
+@dataclass(frozen=True)
+class Module:
+    """What occupies one slot: ``version`` None means the slot is empty (erased flash)."""
+
+    slot: Slot
+    version: int | None
+    dependencies: tuple[Dependency, ...] = ()
+    verified: bool = True
+
+    @property
+    def present(self) -> bool:
+        return self.version is not None
+
+
+@dataclass(frozen=True)
+class Release:
+    version: str
+    system_module: int
+    bootloader_module: int
+    verified: bool  # False when the numbers are not in Device OS's own table (see module_slots.toml)
+
+
+@cache
+def _data() -> tuple[dict, dict]:
+    files = resources.files("particle_diag.sim.data")
+    generated = tomllib.loads(files.joinpath("deviceos_modules.toml").read_text())
+    slots = tomllib.loads(files.joinpath("module_slots.toml").read_text())
+    return generated, slots
+
+
+@cache
+def _releases() -> dict[str, Release]:
+    generated, slots = _data()
+    out: dict[str, Release] = {}
+    bootloader = 0
+    # system-versions.md lists a bootloader version only where it changed: carry it forward in table order.
+    for version, (system, boot) in generated["release"].items():
+        bootloader = boot if boot >= 0 else bootloader
+        out[version] = Release(version, system, bootloader, True)
+    for version, (system, boot) in slots.get("extra_release", {}).items():
+        previous = _previous(out, version)
+        out[version] = Release(version, system, boot if boot >= 0 else previous.bootloader_module, False)
+    return out
+
+
+def _previous(releases: dict[str, Release], version: str) -> Release:
+    key = version_key(version)
+    earlier = [r for v, r in releases.items() if version_key(v) <= key]
+    if not earlier:
+        return min(releases.values(), key=lambda r: version_key(r.version))
+    return max(earlier, key=lambda r: version_key(r.version))
+
+
+def release(version: str) -> Release:
+    """The module numbers of a Device OS release.  A version Device OS's table does not list gets the
+    ``major*1000 + minor*100 + patch`` numbering of recent releases and the previous release's bootloader,
+    marked unverified."""
+    releases = _releases()
+    if version in releases:
+        return releases[version]
+    major, minor, patch, *_ = version_key(version)
+    return Release(version, major * 1000 + minor * 100 + patch, _previous(releases, version).bootloader_module,
+                   False)
+
+
+def known_releases() -> tuple[str, ...]:
+    return tuple(sorted(_releases(), key=version_key))
+
+
+@cache
+def group_of(platform_name: str) -> str | None:
+    for group, names in _data()[1]["groups"].items():
+        if platform_name in names:
+            return group
+    return None
+
+
+def _in_era(row: dict, version: str) -> bool:
+    key = version_key(version)
+    return (("since" not in row or key >= version_key(row["since"]))
+            and ("until" not in row or key < version_key(row["until"])))
+
+
+def _parse_module(text: str) -> tuple[str, int, str, tuple[tuple[str, int, str], ...]]:
+    """``"system_part/1=$system bootloader/0@3100"`` -> ("system_part", 1, "$system", (("bootloader", 0, "3100"),))."""
+    head, *deps = text.split()
+    name, version = head.split("=")
+    function, index = name.split("/")
+    parsed = []
+    for dep in deps:
+        dep_name, dep_version = dep.split("@")
+        dep_function, dep_index = dep_name.split("/")
+        parsed.append((dep_function, int(dep_index), dep_version))
+    return function, int(index), version, tuple(parsed)
+
+
+def _era_modules(group: str, version: str) -> tuple[list[str], bool]:
+    """The era row in force for ``version`` (the last one at or before it); True when the version is older than
+    every row (then the oldest row stands in, unverified)."""
+    rows = [e for e in _data()[0]["era"] if e["group"] == group]
+    key = version_key(version)
+    earlier = [e for e in rows if version_key(e["since"]) <= key]
+    if not earlier:
+        return (min(rows, key=lambda e: version_key(e["since"]))["modules"] if rows else []), True
+    return max(earlier, key=lambda e: version_key(e["since"]))["modules"], False
+
+
+def _fixed_version(kind: str, version: str) -> tuple[int, bool]:
+    rows = _data()[1]["fixed_versions"][kind]
+    key = version_key(version)
+    chosen = rows[0]
+    for since, value, verified in rows:
+        if version_key(since) <= key:
+            chosen = (since, value, verified)
+    return chosen[1], chosen[2]
+
+
+def _bootloader_version(group: str, rel: Release) -> int:
+    for row in _data()[1].get("bootloader_override", []):
+        if group in row["groups"] and _in_era(row, rel.version):
+            return row["version"]
+    return rel.bootloader_module
+
+
+def module_set(platform_name: str, version: str) -> tuple[Module, ...]:
+    """Every slot Device OS enumerates on this platform at this release, in order, with what it holds."""
+    group = group_of(platform_name)
+    if group is None:
+        return ()
+    rel = release(version)
+    values = {"$system": rel.system_module, "$bootloader": _bootloader_version(group, rel)}
+    era, too_old = _era_modules(group, version)
+    carried: dict[tuple[str, int], tuple[int, tuple[Dependency, ...]]] = {}
+    for text in era:
+        function, index, raw, deps = _parse_module(text)
+        carried[(function, index)] = (
+            int(values.get(raw, raw)),
+            tuple(Dependency(f, i, int(values.get(v, v))) for f, i, v in deps),
+        )
+    out = []
+    for row in _data()[1]["slot"]:
+        if group not in row["groups"] or not _in_era(row, version):
+            continue
+        function, index = row["module"].split("/")
+        slot = Slot(function, int(index), row.get("store", "main"), row.get("address"), row["max_size"],
+                    row.get("grows_down", False), row.get("verified", True))
+        verified = rel.verified and not too_old and slot.verified
+        if slot.store != "main":
+            out.append(Module(slot, None, verified=verified))  # no factory image on a virtual device
+        elif (function, slot.index) in carried:
+            module_version, deps = carried[(function, slot.index)]
+            out.append(Module(slot, module_version, deps, verified))
+        elif function in ("radio_stack", "ncp_firmware"):
+            module_version, known = _fixed_version(function, version)
+            out.append(Module(slot, module_version, (), verified and known))
+        elif function in ("mono_firmware", "bootloader") and not carried:  # the Core: no era rows (UNVERIFIED)
+            out.append(Module(slot, rel.system_module if function == "mono_firmware" else values["$bootloader"],
+                              (), False))
+        else:
+            out.append(Module(slot, None, verified=verified))  # e.g. the empty 128 KB compat user slot
+    return tuple(out)
