@@ -69,6 +69,9 @@ def main(args: list[str]) -> int:
                                                   obj={"argv": args})  # --record writes the command line
         return int(result or 0)
     except PdiagError as exc:
+        if as_json:  # the error's own fields (e.g. an LED no-match's suggestions) go into the envelope
+            print_json(envelope(_command_name(args), None, exc.as_dict()))
+            return int(exc.exit_code)
         return fail(exc.reference, exc.message, exc.hint, int(exc.exit_code))
     except click.NoArgsIsHelpError as exc:
         if exc.ctx is not None:

@@ -1,42 +1,25 @@
 """Understand an LED description typed by a person and rank the knowledge states it may mean.
 
-Pure: text and knowledge in, candidates out.  ``parse_description`` turns "blinks cyan then 2 orange" into
-segments (colours, pattern, count); ``match_description`` scores every state of the device against them.
-Several candidates with close scores are the honest answer to an ambiguous description.
+Pure: text and knowledge in, candidates out.  ``parse_description`` (rules/observation.py) turns "blinks cyan
+then 2 orange" into an observation (phases with colours, pattern and count; negations; button actions; other
+LEDs); ``match_observation`` scores every state of the device against it: negated colours and patterns exclude,
+sequences follow the documented transitions (knowledge/transitions.toml), button actions narrow to the states
+the document links to them, and colours seen together that no state shows together match nothing.  Several
+candidates with close scores are the honest answer to an ambiguous description.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from itertools import combinations
 
-from particle_diag.errors import NotFoundError, UnsupportedError, UsageError
+from particle_diag.errors import NotFoundError, UnsupportedError
+from particle_diag.knowledge.language import Phase, language, transitions
 from particle_diag.knowledge.model import Device, Knowledge, SeqStep, Signature, State
+from particle_diag.rules.observation import Description, Segment, parse_description
 
-_NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "once": 1, "twice": 2, "thrice": 3, "single": 1, "double": 2, "triple": 3,
-}  # fmt: skip
-_FAST = (
-    "very fast",
-    "super fast",
-    "fast",
-    "faster",
-    "rapid",
-    "rapidly",
-    "quick",
-    "quickly",
-    "frantic",
-    "frantically",
-    "hurried",
-    "hyper",
-)
-_SLOW = ("very slow", "slow", "slowly", "lazy", "lazily", "gently")
-_SEPARATORS = re.compile(
-    r"\s*(?:,|;|->|→|=>|\band then\b|\bthen\b|\bfollowed by\b|\bafter that\b|\bafterwards\b|\bnext\b)\s*"
-)
-_NOT_A_CODE = re.compile(r"^\s*(short|long|dots?|dashes?|quick|slow|fast)\b")
+__all__ = ["Candidate", "Description", "LedNoMatchError", "Segment", "describe_signature", "describe_step",
+           "match_description", "match_observation", "parse_description", "suggestions"]
 
 # How much a described pattern (first) resembles a state's pattern (second); same pattern = 1.
 _PATTERN_SIMILARITY = {
@@ -66,26 +49,6 @@ _WINDOW = 0.35  # candidates within this distance of the best one are shown
 
 
 @dataclass(frozen=True)
-class Segment:
-    """One phase of a description: "blinking cyan", "2 orange"."""
-
-    text: str
-    colors: tuple[str, ...] = ()
-    pattern: str | None = None
-    count: int | None = None
-
-    @property
-    def empty(self) -> bool:
-        return not self.colors and self.pattern is None and self.count is None
-
-
-@dataclass(frozen=True)
-class Description:
-    text: str
-    segments: tuple[Segment, ...]
-
-
-@dataclass(frozen=True)
 class Candidate:
     state: State
     devices: tuple[str, ...]
@@ -107,95 +70,6 @@ class _Key:
     alt_patterns: tuple[str, ...] = ()
     count: int | None = None
     count_matters: bool = False
-
-
-# -- parsing --------------------------------------------------------------------------------------------------
-
-
-def _vocabulary(kb: Knowledge) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    colours: dict[str, str] = {}
-    for c in kb.colours.values():
-        for word in (c.name, *c.synonyms, *c.css):
-            colours.setdefault(word.lower(), c.name)
-    patterns: dict[str, str] = {}
-    for p in kb.patterns.values():
-        for word in p.synonyms:
-            patterns.setdefault(word.lower(), p.name)
-    by_length = lambda item: -len(item[0])  # noqa: E731 - longest phrase first
-    return sorted(colours.items(), key=by_length), sorted(patterns.items(), key=by_length)
-
-
-def _find(text: str, phrases: list[tuple[str, str]]) -> tuple[list[tuple[int, str]], str]:
-    """Positions and meanings of the phrases found; each match is blanked so shorter phrases cannot reuse it."""
-    found = []
-    for phrase, meaning in phrases:
-        rx = re.compile(r"(?<![a-z0-9])" + re.escape(phrase) + r"(?![a-z])")
-        for m in rx.finditer(text):
-            found.append((m.start(), meaning))
-        text = rx.sub(lambda m: " " * len(m.group(0)), text)
-    found.sort()
-    return found, text
-
-
-def _numbers(text: str) -> list[tuple[int, int, str]]:
-    """(position, value, the text after it) for every number written with digits or words."""
-    out = []
-    for m in re.finditer(r"(?<![a-z0-9])(?:x\s*)?(\d{1,3})(?:\s*x)?(?![0-9])", text):
-        out.append((m.start(), int(m.group(1)), text[m.end() :]))
-    for word, value in _NUMBER_WORDS.items():
-        for m in re.finditer(rf"(?<![a-z]){word}(?![a-z])", text):
-            out.append((m.start(), value, text[m.end() :]))
-    out.sort()
-    return out
-
-
-def _has_word(text: str, words: tuple[str, ...]) -> bool:
-    return any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", text) for w in words)
-
-
-def _segment(text: str, kb: Knowledge, colours: list, patterns: list) -> Segment:
-    found_colours, rest = _find(text, colours)
-    found_patterns, rest = _find(rest, patterns)
-    cols = tuple(dict.fromkeys(c for _, c in found_colours))
-    names = [p for _, p in found_patterns]
-    pattern = next((p for p in names if kb.patterns[p].family not in {"solid", "off"}), names[0] if names else None)
-    family = kb.patterns[pattern].family if pattern else None
-    speed = "fast" if _has_word(rest, _FAST) else "slow" if _has_word(rest, _SLOW) else None
-    if speed and family in {"blink", "breathe"} and f"{speed}-{family}" in kb.patterns:
-        pattern = f"{speed}-{family}"
-    elif speed and pattern is None:
-        pattern = f"{speed}-blink"
-    nums = _numbers(rest)
-    count = nums[-1][1] if nums else None
-    if count is not None and pattern is None:
-        pattern = "blink"  # "2 orange" counts blinks
-    return Segment(text=text.strip(), colors=cols, pattern=pattern, count=count)
-
-
-def parse_description(text: str, kb: Knowledge) -> Description:
-    """Split a description into phases and read the colours, pattern and counts of each."""
-    if not text or not text.strip():
-        raise UsageError("empty LED description", "Describe the colour and the pattern, e.g. 'blinking green'.")
-    norm = text.lower().replace("-", " ").replace("_", " ")
-    norm = re.sub(r"[!?.()\"'`]", " ", norm)
-    norm = re.sub(r"\bs\s*o\s*s\b", "sos", norm)
-    colours, patterns = _vocabulary(kb)
-
-    sos_words = [w for w, p in patterns if p == "sos"]
-    if _has_word(norm, tuple(sos_words)):
-        # One SOS segment: the code is the last number that is not describing the SOS itself ("3 short").
-        found_colours, rest = _find(norm, colours)
-        _, rest = _find(rest, patterns)
-        codes = [v for _, v, after in _numbers(rest) if not _NOT_A_CODE.match(after)]
-        cols = tuple(dict.fromkeys(c for _, c in found_colours)) or ("red",)
-        return Description(text, (Segment(norm.strip(), cols, "sos", codes[-1] if codes else None),))
-
-    parts: list[str] = []
-    for chunk in _SEPARATORS.split(norm):
-        pieces = re.split(r"\bafter\b", chunk)
-        parts.extend(reversed(pieces))  # "2 orange blinks after cyan" happens after the cyan part
-    segments = tuple(s for s in (_segment(p, kb, colours, patterns) for p in parts if p.strip()) if not s.empty)
-    return Description(text, segments)
 
 
 # -- scoring --------------------------------------------------------------------------------------------------
@@ -244,19 +118,27 @@ def _pattern_score(described: str | None, key: _Key) -> float:
     return best
 
 
-def _segment_score(seg: Segment, key: _Key, kb: Knowledge) -> tuple[float, list[str]]:
-    why: list[str] = []
-    if seg.colors:
-        if set(seg.colors) & set(key.colors):
-            c = 1.0
-            why.append("colour " + "/".join(kb.colours[x].label for x in seg.colors if x in key.colors))
-        elif set(seg.colors) & set(key.alt_colors):
-            c = 0.6
-            why.append("colour " + "/".join(x for x in seg.colors if x in key.alt_colors) + " (sometimes seen)")
-        else:
-            return 0.0, []
-    else:
-        c = 1.0 if not key.colors else 0.5
+def _colour_score(seg: Segment, key: _Key, kb: Knowledge, hedged: bool) -> tuple[float, list[str]]:
+    """1 for a colour the state shows, 0.6 for one it is sometimes reported as (or a hedged neighbour)."""
+    if not seg.colors:
+        return (1.0 if not key.colors else 0.5), []
+    shown = set(key.colors)
+    if seg.together and not set(seg.colors) <= shown | set(key.alt_colors):
+        return 0.0, []  # colours seen together that no single state shows together
+    if set(seg.colors) & shown:
+        return 1.0, ["colour " + "/".join(kb.colours[x].label for x in seg.colors if x in shown)]
+    if set(seg.colors) & set(key.alt_colors):
+        return 0.6, ["colour " + "/".join(x for x in seg.colors if x in key.alt_colors) + " (sometimes seen)"]
+    near = language().near_colours
+    if hedged and any(k in near.get(c, ()) for c in seg.colors for k in shown):
+        return 0.6, ["colour close to " + "/".join(kb.colours[x].label for x in shown) + " (you were not sure)"]
+    return 0.0, []
+
+
+def _segment_score(seg: Segment, key: _Key, kb: Knowledge, hedged: bool = False) -> tuple[float, list[str]]:
+    c, why = _colour_score(seg, key, kb, hedged)
+    if c == 0.0:
+        return 0.0, []
     p = _pattern_score(seg.pattern, key)
     if seg.pattern and (seg.pattern == key.pattern or seg.pattern in key.alt_patterns):
         why.append(f"pattern {kb.patterns[seg.pattern].label}")
@@ -283,17 +165,17 @@ def _segment_score(seg: Segment, key: _Key, kb: Knowledge) -> tuple[float, list[
     return score, why
 
 
-def _align(segments: tuple[Segment, ...], keys: list[_Key], kb: Knowledge) -> tuple[float, list[str]]:
+def _align(segments: tuple[Segment, ...], keys: list[_Key], kb: Knowledge, hedged: bool) -> tuple[float, list[str]]:
     """Best in-order matching of description segments to signature parts (mean score over segments)."""
     n, m = len(segments), len(keys)
     # best[i][j]: best total using segments[i:] and keys[j:]
-    best = [[(0.0, [])] * (m + 1) for _ in range(n + 1)]
+    best: list[list[tuple[float, list[str]]]] = [[(0.0, [])] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
         for j in range(m, -1, -1):
             options = [best[i + 1][j]]  # segment i unmatched
             if j < m:
                 options.append(best[i][j + 1])  # key j unused
-                s, why = _segment_score(segments[i], keys[j], kb)
+                s, why = _segment_score(segments[i], keys[j], kb, hedged)
                 if s > 0:
                     total, w = best[i + 1][j + 1]
                     options.append((total + s, why + w))
@@ -302,27 +184,83 @@ def _align(segments: tuple[Segment, ...], keys: list[_Key], kb: Knowledge) -> tu
     return total / n, why
 
 
-def _score(desc: Description, state: State, kb: Knowledge) -> tuple[float, list[str]]:
+def _signature_score(desc: Description, state: State, kb: Knowledge) -> tuple[float, list[str]]:
     sig = state.signature
     assert sig is not None
     primary, steps = _keys(sig)
     segments = desc.segments
     if len(segments) == 1:
-        score, why = _segment_score(segments[0], primary, kb)
+        score, why = _segment_score(segments[0], primary, kb, desc.hedged)
         if sig.count is not None and steps and steps[0].colors != primary.colors:
             score *= 0.95  # the phase before it (cyan) was not mentioned
         if steps:
             other = max(
-                ((s * 0.7, w) for s, w in (_segment_score(segments[0], k, kb) for k in steps)),
+                ((s * 0.7, w) for s, w in (_segment_score(segments[0], k, kb, desc.hedged) for k in steps)),
                 key=lambda o: o[0],
             )
             if other[0] > score:
                 score, why = other[0], [*other[1], "part of the sequence"]
         return score, why
-    score, why = _align(segments, steps or [primary], kb)
+    score, why = _align(segments, steps or [primary], kb, desc.hedged)
     if steps and score > 0:
         why = [*why, "sequence"]
     return score, why
+
+
+# -- documented transitions ----------------------------------------------------------------------------------
+
+
+def _phase_score(seg: Segment, phase: Phase, kb: Knowledge, hedged: bool) -> float:
+    """How well a described phase fits a documented one (0 = not at all)."""
+    if not seg.colors:
+        c = 0.5
+    elif set(seg.colors) & set(phase.colors) and not (seg.together and not set(seg.colors) <= set(phase.colors)):
+        c = 1.0
+    elif hedged and any(k in language().near_colours.get(x, ()) for x in seg.colors for k in phase.colors):
+        c = 0.6
+    else:
+        return 0.0
+    if seg.pattern is None:
+        p = 0.6
+    else:
+        if kb.patterns[seg.pattern].family != phase.family:
+            return 0.0
+        speed = seg.pattern.split("-")[0] if "-" in seg.pattern else None
+        p = 1.0 if speed == phase.speed else 0.75 if phase.speed is None or speed is None else 0.3
+    return 0.55 * c + 0.45 * p
+
+
+def _transition_scores(desc: Description, kb: Knowledge) -> dict[str, tuple[float, str]]:
+    """State id -> (score, transition id) for descriptions that follow a documented transition in time.
+
+    Every described phase must fit a phase of the transition, in order; the phase described last is the state
+    the device is in now.  Documented phases left out cost a little unless they are optional.
+    """
+    n = len(desc.segments)
+    if n < 2:
+        return {}
+    buttons = {b.action for b in desc.buttons}
+    out: dict[str, tuple[float, str]] = {}
+    for t in transitions(kb).transitions:
+        m = len(t.phases)
+        for chosen in combinations(range(m), n):
+            last = t.phases[chosen[-1]]
+            if last.state is None:
+                continue
+            scores = [_phase_score(seg, t.phases[j], kb, desc.hedged) for seg, j in zip(desc.segments, chosen,
+                                                                                      strict=True)]
+            if min(scores) < 0.5:
+                continue
+            skipped = sum(1 for j in range(chosen[-1]) if j not in chosen and not t.phases[j].optional)
+            score = sum(scores) / n * 0.92**skipped
+            if buttons & set(t.buttons):
+                score = min(1.0, score + 0.05)
+            if score > out.get(last.state, (0.0, ""))[0]:
+                out[last.state] = (round(score, 3), t.id)
+    return out
+
+
+# -- matching -------------------------------------------------------------------------------------------------
 
 
 def _resolve_device(device: str | Device | None, kb: Knowledge) -> Device | None:
@@ -337,50 +275,152 @@ def _resolve_device(device: str | Device | None, kb: Knowledge) -> Device | None
     return d
 
 
+def _excluded(state: State, desc: Description, kb: Knowledge) -> bool:
+    """A state whose colour or pattern the person said the LED did NOT show."""
+    sig = state.signature
+    assert sig is not None
+    if desc.negated_colors and sig.pattern != "sequence" and sig.colors and set(sig.colors) <= set(desc.negated_colors):
+        return True
+    for negated in desc.negated_patterns:
+        family = kb.patterns[negated].family
+        generic = negated == family or negated in {"blink", "breathe", "solid"}
+        if sig.pattern == negated or (generic and kb.patterns[sig.pattern].family == family):
+            return True
+    return False
+
+
+class LedNoMatchError(NotFoundError):
+    """No documented LED state fits the description; ``suggestions`` are the nearest documented ones."""
+
+    reference = "led.no-match"
+
+    def __init__(self, message: str, suggestions: list[str], hint: str | None = None) -> None:
+        near = "; ".join(f"'{s}'" for s in suggestions)
+        super().__init__(message, hint or (
+            f"Nearest documented descriptions: {near}. `pdiag led --list` shows every state."
+            if suggestions else "Describe the colour and the pattern, e.g. 'blinking green', 'breathing cyan'."))
+        self.suggestions = suggestions
+
+    def as_dict(self) -> dict[str, object]:  # type: ignore[override]
+        return {**super().as_dict(), "suggestions": self.suggestions}
+
+
+def suggestions(desc: Description, device: Device | None, kb: Knowledge, limit: int = 3) -> list[str]:
+    """The documented descriptions nearest to ``desc``: each colour and pattern it names, scored on its own."""
+    pool = kb.states_for(device) if device else tuple(s for s in kb.states if kb.devices_for(s))
+    scored: dict[str, float] = {}
+    singles = [replace(seg, colors=(c,), together=False, either=False)
+               for seg in desc.segments for c in (seg.colors or (None,)) if c is not None] or list(desc.segments)
+    for state in pool:
+        if state.signature is None or state.kind == "other-led" or not state.documented:
+            continue
+        primary, _ = _keys(state.signature)
+        best = max((_segment_score(seg, primary, kb, True)[0] for seg in singles), default=0.0)
+        text = describe_signature(state.signature, kb)
+        if best > scored.get(text, 0.0):
+            scored[text] = best
+    ranked = [t for t, s in sorted(scored.items(), key=lambda item: -item[1]) if s > 0]
+    if len(ranked) < limit:
+        import difflib
+
+        texts = list(dict.fromkeys(describe_signature(s.signature, kb) for s in pool
+                                   if s.signature is not None and s.kind in {"mode", "cloud-error"}))
+        ranked += [t for t in difflib.get_close_matches(desc.text.lower(), texts, n=limit, cutoff=0.0)
+                   if t not in ranked]
+    return ranked[:limit]
+
+
+def _other_led_candidates(desc: Description, pool: tuple[State, ...], status_dark: bool) -> list[tuple[str, float]]:
+    """(state id, score) for descriptions of the small D7 or charge LEDs."""
+    ids = {s.id for s in pool}
+    out: list[tuple[str, float]] = []
+    for other in desc.other_leds:
+        if other.led == "d7":
+            lit_steadily = other.pattern is None or other.dim or other.pattern in {"solid", "breathe"}
+            if lit_steadily and status_dark and "no-status-led" in ids:
+                out += [("no-status-led", 0.95), ("user-led-d7", 0.7)]
+            else:
+                out.append(("user-led-d7", 0.9))
+                if status_dark and "no-status-led" in ids:
+                    out.append(("no-status-led", 0.8))
+        elif other.led == "charge":
+            out.append(("charge-led", 0.9))
+    return [(i, s) for i, s in out if i in ids]
+
+
 def match_description(text: str, device: str | Device | None, kb: Knowledge) -> list[Candidate]:
     """Every state the description may mean for ``device`` (all devices when None), best first.
 
-    Raises UsageError for an empty description and NotFoundError when nothing matches.
+    Raises UsageError for an empty description and LedNoMatchError (a NotFoundError, exit 11) when nothing
+    documented fits.
     """
     d = _resolve_device(device, kb)
-    desc = parse_description(text, kb)
-    if not desc.segments:
-        raise NotFoundError(
-            f"no colour or LED pattern recognised in '{text}'",
-            "Describe the colour and the pattern, e.g. 'blinking green', 'breathing cyan', 'SOS then 8 blinks'.",
-        )
-    any_count = any(s.count is not None for s in desc.segments)
+    return match_observation(parse_description(text, kb, transitions(kb).long_hold_from_s), d, kb)
+
+
+def match_observation(desc: Description, d: Device | None, kb: Knowledge) -> list[Candidate]:
+    """``match_description`` for an observation already parsed (the guided session refines one)."""
+    text = desc.text
+    if not desc.segments and not desc.buttons and not desc.other_leds:
+        raise LedNoMatchError(f"no colour, LED pattern or button recognised in '{text}'", suggestions(desc, d, kb))
     pool = kb.states_for(d) if d else tuple(s for s in kb.states if kb.devices_for(s))
-    scored = []
+    by_id = {s.id: s for s in pool}
+    any_count = any(s.count is not None for s in desc.segments)
+    status_dark = all(s.pattern == "off" for s in desc.segments)
+    scores: dict[str, tuple[float, list[str]]] = {}
+
+    if desc.other_leds:
+        for sid, score in _other_led_candidates(desc, pool, status_dark):
+            scores[sid] = (score, [f"the {desc.other_leds[0].led.upper()} LED is not the status LED"])
+    status_segments = [s for s in desc.segments if s.pattern != "off"] if desc.other_leds else list(desc.segments)
+    if status_segments:
+        described = replace(desc, segments=tuple(status_segments))
+        by_transition = _transition_scores(described, kb)
+        for state in pool:
+            if state.signature is None or state.kind == "other-led" or _excluded(state, described, kb):
+                continue
+            if state.kind == "sos" and state.signature.code is not None and not any_count:
+                continue  # without a blink count the generic SOS state stands for all codes
+            score, why = _signature_score(described, state, kb)
+            if state.id in by_transition and by_transition[state.id][0] > score:
+                score, tid = by_transition[state.id]
+                why = [f"documented sequence ({tid})"]
+            if desc.other_leds:
+                score *= 0.9
+            scores[state.id] = max(scores.get(state.id, (0.0, [])), (score, why), key=lambda o: o[0])
+
+    linked = [sid for b in desc.buttons for sid in transitions(kb).states_for_button(b.action) if sid in by_id]
+    if linked:
+        if status_segments:
+            for sid in list(scores):
+                score, why = scores[sid]
+                if sid in linked:
+                    scores[sid] = (min(1.0, score * 1.1 + 0.05), [*why, "fits the button action"])
+                else:
+                    scores[sid] = (score * 0.85, why)
+        elif not desc.other_leds:
+            for rank, sid in enumerate(dict.fromkeys(linked)):
+                scores[sid] = (0.8 - 0.05 * rank, [f"the document links {desc.buttons[0].text!r} to it"])
+
+    ranked = []
     for order, state in enumerate(pool):
-        if state.signature is None:
+        if state.id not in scores:
             continue
-        if state.kind == "sos" and state.signature.code is not None and not any_count:
-            continue  # without a blink count the generic SOS state stands for all codes
-        score, why = _score(desc, state, kb)
-        if not state.documented:
+        score, why = scores[state.id]
+        if not state.documented and state.kind != "other-led":
             score *= 0.95  # prefer what the document says
         if state.kind == "procedure":
             score *= 0.95  # only seen while someone runs a button sequence
         if score >= _MIN_SCORE:
             devices = (d.id,) if d else tuple(x.id for x in kb.devices_for(state))
-            scored.append(
-                (
-                    round(score, 3),
-                    state.documented,
-                    -order,
-                    Candidate(state, devices, round(score, 3), tuple(dict.fromkeys(why))),
-                )
-            )
-    if not scored:
+            ranked.append((round(score, 3), state.documented, -order,
+                           Candidate(state, devices, round(score, 3), tuple(dict.fromkeys(why)))))
+    if not ranked:
         where = f" on the {d.display}" if d else ""
-        raise NotFoundError(
-            f"no LED state{where} matches '{text}'",
-            "Describe the colour and the pattern, e.g. 'blinking green', 'breathing cyan', 'SOS then 8 blinks'.",
-        )
-    scored.sort(key=lambda item: item[:3], reverse=True)
-    top = scored[0][0]
-    return [c for s, _, _, c in scored if s >= top - _WINDOW]
+        raise LedNoMatchError(f"no documented LED state{where} looks like '{text}'", suggestions(desc, d, kb))
+    ranked.sort(key=lambda item: item[:3], reverse=True)
+    top = ranked[0][0]
+    return [item[-1] for item in ranked if item[0] >= top - _WINDOW]
 
 
 # -- describing ---------------------------------------------------------------------------------------------

@@ -66,9 +66,19 @@ def test_led_on_a_tty_asks_which_state_when_several_fit(pdiag, monkeypatch):
 def test_led_that_matches_nothing_exits_11(pdiag):
     result = pdiag("led", "it", "smells", "of", "toast")
     assert result.code == 11
-    assert_one_line_error(result, "lookup.none")
+    assert_one_line_error(result, "led.no-match")
     doc = pdiag("--json", "led", "it smells of toast").json
-    assert doc["ok"] is False and doc["data"] is None and doc["error"]["reference"] == "lookup.none"
+    assert doc["ok"] is False and doc["data"] is None and doc["error"]["reference"] == "led.no-match"
+
+
+@pytest.mark.parametrize("words", ["3", "blinking green and purple stripes", "qwerty asdf"])
+def test_led_no_match_names_the_nearest_documented_descriptions(pdiag, words):
+    result = pdiag("led", words)
+    assert result.code == 11 and result.out == ""
+    assert_one_line_error(result, "led.no-match")
+    assert "Nearest documented descriptions: '" in result.err
+    doc = pdiag("--json", "led", words).json
+    assert doc["error"]["reference"] == "led.no-match" and len(doc["error"]["suggestions"]) == 3
 
 
 def test_led_usage_errors(pdiag):
