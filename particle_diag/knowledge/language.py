@@ -35,6 +35,7 @@ class Language:
     and_words: tuple[str, ...]
     or_words: tuple[str, ...]
     alternating: tuple[str, ...]
+    repeat: tuple[str, ...]
     leds: Mapping[str, tuple[str, ...]]  # "status", "d7", "charge" -> phrases
     dim_words: tuple[str, ...]
     button_names: Mapping[str, tuple[str, ...]]  # "system", "reset", "both" -> phrases
@@ -59,6 +60,7 @@ class Transition:
     phases: tuple[Phase, ...]
     source: str
     buttons: tuple[str, ...] = ()
+    repeating: bool = False  # the documented pattern repeats ("over and over")
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ def language() -> Language:
         and_words=_strs(raw["sequence"], "and_words", "language.toml [sequence]"),
         or_words=_strs(raw["sequence"], "or_words", "language.toml [sequence]"),
         alternating=_strs(raw["sequence"], "alternating", "language.toml [sequence]"),
+        repeat=_strs(raw["sequence"], "repeat", "language.toml [sequence]"),
         leds={k: _strs(raw["led"], k, "language.toml [led]") for k in ("status", "d7", "charge")},
         dim_words=_strs(raw["led"], "dim", "language.toml [led]"),
         button_names={k: _strs(raw["buttons"], k, "language.toml [buttons]") for k in ("system", "reset", "both")},
@@ -140,7 +143,8 @@ def _load_transitions(kb: Knowledge) -> Transitions:
         buttons = _strs(t, "buttons", where)
         if any(b not in BUTTON_ACTIONS for b in buttons):
             raise KnowledgeError(f"{where}: buttons must be among {BUTTON_ACTIONS}")
-        out.append(Transition(t["id"], phases, " ".join(str(t.get("source", "")).split()), buttons))
+        out.append(Transition(t["id"], phases, " ".join(str(t.get("source", "")).split()), buttons,
+                              bool(t.get("repeating", False))))
     links = []
     for b in raw.get("button", []):
         where = f"transitions.toml: button '{b.get('action')}'"

@@ -289,7 +289,8 @@ def _signature(
     if raw is None:
         return None
     w = f"{where}: signature"
-    _check_keys(raw, {"colors", "pattern", "count", "code", "alt_colors", "alt_patterns", "steps", "period_ms"}, w)
+    _check_keys(raw, {"colors", "pattern", "count", "code", "alt_colors", "alt_patterns", "steps", "period_ms",
+                      "any_of"}, w)
     cols = _strs(raw.get("colors"), w, "colors")
     alt = _strs(raw.get("alt_colors"), w, "alt_colors")
     for c in (*cols, *alt):
@@ -334,6 +335,7 @@ def _signature(
         alt_patterns=alt_p,
         steps=tuple(steps),
         period_ms=raw.get("period_ms"),
+        any_of=bool(raw.get("any_of", False)),
     )
 
 

@@ -191,6 +191,7 @@ class Signature:
     alt_patterns: tuple[str, ...] = ()
     steps: tuple[SeqStep, ...] = ()
     period_ms: int | None = None  # overrides the pattern's period
+    any_of: bool = False  # ``colors`` are alternatives (one of them, e.g. whatever colour froze), never shown together
 
 
 @dataclass(frozen=True)

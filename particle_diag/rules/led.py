@@ -38,11 +38,6 @@ _PATTERN_SIMILARITY = {
     ("blink", "sos"): 0.5,
     ("fast-blink", "sos"): 0.3,
     ("slow-blink", "sos"): 0.3,
-    ("breathe", "solid"): 0.3,
-    ("slow-breathe", "solid"): 0.3,
-    ("fast-breathe", "solid"): 0.2,
-    ("solid", "breathe"): 0.2,
-    ("solid", "slow-breathe"): 0.3,
 }
 _MIN_SCORE = 0.5
 _WINDOW = 0.35  # candidates within this distance of the best one are shown
@@ -70,6 +65,7 @@ class _Key:
     alt_patterns: tuple[str, ...] = ()
     count: int | None = None
     count_matters: bool = False
+    any_of: bool = False  # the colours are alternatives, never shown together
 
 
 # -- scoring --------------------------------------------------------------------------------------------------
@@ -96,6 +92,7 @@ def _keys(sig: Signature) -> tuple[_Key, list[_Key]]:
         alt_patterns=sig.alt_patterns,
         count=count,
         count_matters=count is not None,
+        any_of=sig.any_of,
     )
     steps = []
     for st in sig.steps:
@@ -123,10 +120,12 @@ def _colour_score(seg: Segment, key: _Key, kb: Knowledge, hedged: bool) -> tuple
     if not seg.colors:
         return (1.0 if not key.colors else 0.5), []
     shown = set(key.colors)
-    if seg.together and not set(seg.colors) <= shown | set(key.alt_colors):
-        return 0.0, []  # colours seen together that no single state shows together
+    if seg.together and (key.pattern is None or key.any_of or not set(seg.colors) <= shown | set(key.alt_colors)):
+        return 0.0, []  # colours seen together that no state shows together (a sequence shows them in turn)
     if set(seg.colors) & shown:
-        return 1.0, ["colour " + "/".join(kb.colours[x].label for x in seg.colors if x in shown)]
+        # "green or white": a state that shows every colour named fits better than one that shows one of them
+        c = 1.0 if not seg.either or set(seg.colors) <= shown else 0.85
+        return c, ["colour " + "/".join(kb.colours[x].label for x in seg.colors if x in shown)]
     if set(seg.colors) & set(key.alt_colors):
         return 0.6, ["colour " + "/".join(x for x in seg.colors if x in key.alt_colors) + " (sometimes seen)"]
     near = language().near_colours
@@ -166,22 +165,33 @@ def _segment_score(seg: Segment, key: _Key, kb: Knowledge, hedged: bool = False)
 
 
 def _align(segments: tuple[Segment, ...], keys: list[_Key], kb: Knowledge, hedged: bool) -> tuple[float, list[str]]:
-    """Best in-order matching of description segments to signature parts (mean score over segments)."""
+    """Best in-order matching of description segments to signature parts (weighted mean over segments: the
+    phase described last, what the LED does now, counts three times)."""
+    total, why, _ = _alignment(segments, keys, kb, hedged)
+    return total, why
+
+
+def _alignment(segments: tuple[Segment, ...], keys: list[_Key], kb: Knowledge,
+               hedged: bool) -> tuple[float, list[str], tuple[int, ...]]:
+    """``_align`` with the key each segment was matched to (-1: none)."""
     n, m = len(segments), len(keys)
-    # best[i][j]: best total using segments[i:] and keys[j:]
-    best: list[list[tuple[float, list[str]]]] = [[(0.0, [])] * (m + 1) for _ in range(n + 1)]
+    weight = [1.0] * (n - 1) + [3.0]
+    # best[i][j]: best (total, why, matched keys) using segments[i:] and keys[j:]
+    empty: tuple[float, list[str], tuple[int, ...]] = (0.0, [], ())
+    best = [[empty] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
         for j in range(m, -1, -1):
-            options = [best[i + 1][j]]  # segment i unmatched
+            total, w, keys_used = best[i + 1][j]
+            options = [(total, w, (-1, *keys_used))]  # segment i unmatched
             if j < m:
                 options.append(best[i][j + 1])  # key j unused
                 s, why = _segment_score(segments[i], keys[j], kb, hedged)
                 if s > 0:
-                    total, w = best[i + 1][j + 1]
-                    options.append((total + s, why + w))
+                    total, w, keys_used = best[i + 1][j + 1]
+                    options.append((total + s * weight[i], why + w, (j, *keys_used)))
             best[i][j] = max(options, key=lambda o: o[0])
-    total, why = best[0][0]
-    return total / n, why
+    total, why, used = best[0][0]
+    return total / sum(weight), why, used
 
 
 def _signature_score(desc: Description, state: State, kb: Knowledge) -> tuple[float, list[str]]:
@@ -201,9 +211,12 @@ def _signature_score(desc: Description, state: State, kb: Knowledge) -> tuple[fl
             if other[0] > score:
                 score, why = other[0], [*other[1], "part of the sequence"]
         return score, why
-    score, why = _align(segments, steps or [primary], kb, desc.hedged)
+    score, why, used = _alignment(segments, steps or [primary], kb, desc.hedged)
     if steps and score > 0:
         why = [*why, "sequence"]
+        if sig.pattern == "sequence" and used[0] == 0 and used[-1] == len(steps) - 1 and -1 not in used \
+                and len(segments) >= 3:
+            why.append("the whole sequence from its start")
     return score, why
 
 
@@ -222,6 +235,8 @@ def _phase_score(seg: Segment, phase: Phase, kb: Knowledge, hedged: bool) -> flo
         return 0.0
     if seg.pattern is None:
         p = 0.6
+    elif phase.family == "solid" and kb.patterns[seg.pattern].family == "blink":
+        p = 0.6  # a one-second white light is often told as a white flash
     else:
         if kb.patterns[seg.pattern].family != phase.family:
             return 0.0
@@ -255,6 +270,8 @@ def _transition_scores(desc: Description, kb: Knowledge) -> dict[str, tuple[floa
             score = sum(scores) / n * 0.92**skipped
             if buttons & set(t.buttons):
                 score = min(1.0, score + 0.05)
+            if t.repeating != desc.repeating:
+                score *= 0.9 if t.repeating else 0.85  # "over and over" is what sets a looping pattern apart
             if score > out.get(last.state, (0.0, ""))[0]:
                 out[last.state] = (round(score, 3), t.id)
     return out
@@ -276,12 +293,18 @@ def _resolve_device(device: str | Device | None, kb: Knowledge) -> Device | None
 
 
 def _excluded(state: State, desc: Description, kb: Knowledge) -> bool:
-    """A state whose colour or pattern the person said the LED did NOT show."""
+    """A state whose colour or pattern the person said the LED did NOT show (and did not also say it showed:
+    "isn't breathing cyan anymore, it's breathing green" negates cyan, not breathing)."""
     sig = state.signature
     assert sig is not None
-    if desc.negated_colors and sig.pattern != "sequence" and sig.colors and set(sig.colors) <= set(desc.negated_colors):
+    said_colours = {c for s in desc.segments for c in s.colors}
+    said_families = {kb.patterns[s.pattern].family for s in desc.segments if s.pattern}
+    negated_colours = set(desc.negated_colors) - said_colours
+    if negated_colours and sig.pattern != "sequence" and sig.colors and set(sig.colors) <= negated_colours:
         return True
     for negated in desc.negated_patterns:
+        if kb.patterns[negated].family in said_families:
+            continue
         family = kb.patterns[negated].family
         generic = negated == family or negated in {"blink", "breathe", "solid"}
         if sig.pattern == negated or (generic and kb.patterns[sig.pattern].family == family):
@@ -331,8 +354,14 @@ def suggestions(desc: Description, device: Device | None, kb: Knowledge, limit: 
 
 
 def _other_led_candidates(desc: Description, pool: tuple[State, ...], status_dark: bool) -> list[tuple[str, float]]:
-    """(state id, score) for descriptions of the small D7 or charge LEDs."""
+    """(state id, score) for descriptions of the small D7 or charge LEDs.
+
+    The document ties a lit D7 LED to a dark status LED (missing bootloader) even when the status LED is not
+    mentioned ("only the little blue light glows"); a charge LED is its own answer unless the status LED is
+    said to be dark.
+    """
     ids = {s.id for s in pool}
+    said_dark = bool(desc.segments)
     out: list[tuple[str, float]] = []
     for other in desc.other_leds:
         if other.led == "d7":
@@ -344,7 +373,10 @@ def _other_led_candidates(desc: Description, pool: tuple[State, ...], status_dar
                 if status_dark and "no-status-led" in ids:
                     out.append(("no-status-led", 0.8))
         elif other.led == "charge":
-            out.append(("charge-led", 0.9))
+            if status_dark and said_dark and "no-status-led" in ids:
+                out += [("no-status-led", 0.95), ("charge-led", 0.8)]  # the status LED is what is wrong
+            else:
+                out.append(("charge-led", 0.9))
     return [(i, s) for i, s in out if i in ids]
 
 
@@ -366,7 +398,7 @@ def match_observation(desc: Description, d: Device | None, kb: Knowledge) -> lis
     pool = kb.states_for(d) if d else tuple(s for s in kb.states if kb.devices_for(s))
     by_id = {s.id: s for s in pool}
     any_count = any(s.count is not None for s in desc.segments)
-    status_dark = all(s.pattern == "off" for s in desc.segments)
+    status_dark = all(s.pattern == "off" for s in desc.segments)  # nothing said of it, or said to be dark
     scores: dict[str, tuple[float, list[str]]] = {}
 
     if desc.other_leds:
@@ -376,15 +408,18 @@ def match_observation(desc: Description, d: Device | None, kb: Knowledge) -> lis
     if status_segments:
         described = replace(desc, segments=tuple(status_segments))
         by_transition = _transition_scores(described, kb)
+        strong_transition = any(score >= 0.8 for score, _ in by_transition.values())
         for state in pool:
             if state.signature is None or state.kind == "other-led" or _excluded(state, described, kb):
                 continue
             if state.kind == "sos" and state.signature.code is not None and not any_count:
                 continue  # without a blink count the generic SOS state stands for all codes
             score, why = _signature_score(described, state, kb)
-            if state.id in by_transition and by_transition[state.id][0] > score:
+            if state.id in by_transition and by_transition[state.id][0] >= score:
                 score, tid = by_transition[state.id]
                 why = [f"documented sequence ({tid})"]
+            elif strong_transition and "the whole sequence from its start" not in why:
+                score *= 0.9  # a documented transition explains the sequence better
             if desc.other_leds:
                 score *= 0.9
             scores[state.id] = max(scores.get(state.id, (0.0, [])), (score, why), key=lambda o: o[0])
@@ -394,10 +429,12 @@ def match_observation(desc: Description, d: Device | None, kb: Knowledge) -> lis
         if status_segments:
             for sid in list(scores):
                 score, why = scores[sid]
-                if sid in linked:
-                    scores[sid] = (min(1.0, score * 1.1 + 0.05), [*why, "fits the button action"])
+                if sid in linked and "part of the sequence" not in why:
+                    scores[sid] = (score + (1 - score) * 0.6, [*why, "fits the button action"])
+                elif sid in linked:
+                    pass  # the LED matched only a phase of the state's sequence: the button adds nothing
                 else:
-                    scores[sid] = (score * 0.85, why)
+                    scores[sid] = (score * 0.8, why)
         elif not desc.other_leds:
             for rank, sid in enumerate(dict.fromkeys(linked)):
                 scores[sid] = (0.8 - 0.05 * rank, [f"the document links {desc.buttons[0].text!r} to it"])

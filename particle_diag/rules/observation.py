@@ -79,6 +79,7 @@ class Description:
     status_named: bool = False  # the text names the status LED explicitly
     hedged: bool = False
     corrections: tuple[tuple[str, str], ...] = field(default=())  # (as typed, as read)
+    repeating: bool = False  # "over and over"
 
     def explain(self, kb: Knowledge) -> dict[str, object]:
         """How the description was understood, for `pdiag led --explain` (JSON-ready)."""
@@ -95,6 +96,7 @@ class Description:
             "other_leds": [{"led": o.led, "colors": list(o.colors), "pattern": o.pattern, "dim": o.dim,
                             "text": o.text} for o in self.other_leds],
             "hedged": self.hedged,
+            "repeating": self.repeating,
             "corrections": [{"typed": a, "read": b} for a, b in self.corrections],
         }
 
@@ -393,34 +395,39 @@ def _read_negations(text: str, kb: Knowledge, lang: Language) -> tuple[str, list
         found_patterns, _ = _find(rest, vocab.patterns)
         colours += [c for _, c in found_colours]
         patterns += [p for _, p in found_patterns]
-        if found_colours or found_patterns:
+        if found_colours or found_patterns or has_word(scope, (*_FAST, *_SLOW)):  # "not fast": no speed said
             text = _blank(text, m.start(), scope_end)
         position = m.end()
     return text, list(dict.fromkeys(colours)), list(dict.fromkeys(patterns))
 
 
-def _phases(text: str, lang: Language, kb: Knowledge) -> list[tuple[str, bool]]:
-    """Split into phases in time order.  Returns (text, either) pairs."""
+def _phases(text: str, lang: Language, kb: Knowledge) -> list[tuple[str, bool, bool]]:
+    """Split into phases in time order: (text, colours joined by "or", separated from the previous phase by
+    punctuation only).  "B after A" is turned around first, then each part is split at "then", commas and
+    the like; "blinks green and breathes cyan" is two phases, "green and purple" one phase of two colours."""
     vocab = _vocabulary(kb)
-    then_rx = re.compile(r"\s*(?:[,;:.]|" + "|".join(
-        rf"(?<![a-z]){re.escape(w)}(?![a-z])" for w in sorted(lang.then_words, key=len, reverse=True)) + r")\s*")
+    then_rx = re.compile(r"(\s*(?:[,;:.]|" + "|".join(
+        rf"(?<![a-z]){re.escape(w)}(?![a-z])" for w in sorted(lang.then_words, key=len, reverse=True)) + r")\s*)")
     after_rx = _phrase_rx(lang.after_words)
     and_rx = _phrase_rx(lang.and_words)
-    parts: list[str] = []
-    for chunk in then_rx.split(text):
-        pieces = after_rx.split(chunk)
-        for piece in reversed(pieces):  # "2 orange blinks after cyan" happens after the cyan part
-            # "blinks green and breathes cyan": two phases; "green and purple": one phase of two colours
-            halves = and_rx.split(piece)
-            if len(halves) > 1 and all(_find(h, vocab.patterns)[0] and _find(h, vocab.colours)[0] for h in halves):
-                parts.extend(halves)
-            else:
-                parts.append(piece)
     or_rx = _phrase_rx(lang.or_words)
-    return [(p, bool(or_rx.search(p))) for p in parts if p.strip(" ;,.:")]
+    parts: list[tuple[str, bool]] = []
+    for piece in reversed(after_rx.split(text)):  # "2 orange blinks after cyan" happens after the cyan part
+        soft = False
+        for chunk in then_rx.split(piece):
+            if then_rx.fullmatch(chunk):
+                soft = not chunk.strip(" ,;:.")
+                continue
+            halves = and_rx.split(chunk)
+            if len(halves) > 1 and all(_find(h, vocab.patterns)[0] and _find(h, vocab.colours)[0] for h in halves):
+                parts.extend((h, soft if i == 0 else False) for i, h in enumerate(halves))
+            else:
+                parts.append((chunk, soft))
+            soft = False
+    return [(p, bool(or_rx.search(p)), soft) for p, soft in parts if p.strip(" ;,.:")]
 
 
-def _segment(text: str, either: bool, kb: Knowledge, lang: Language, negated_patterns: list[str]) -> Segment:
+def _segment(text: str, either: bool, kb: Knowledge) -> Segment:
     vocab = _vocabulary(kb)
     found_colours, rest = _find(text, vocab.colours)
     found_patterns, rest = _find(rest, vocab.patterns)
@@ -437,9 +444,6 @@ def _segment(text: str, either: bool, kb: Knowledge, lang: Language, negated_pat
     count = nums[-1][1] if nums else None
     if count is not None and pattern is None and cols:
         pattern = "blink"  # "2 orange" counts blinks
-    negated_families = {kb.patterns[p].family for p in negated_patterns}
-    if pattern is None and cols and negated_families & {"blink", "breathe"}:
-        pattern = "solid"  # "green, not blinking": what is left of a lit LED is a steady light
     together = len(cols) > 1 and not either
     return Segment(" ".join(text.split()), cols, pattern, count, either and len(cols) > 1, together)
 
@@ -454,7 +458,14 @@ def parse_description(text: str, kb: Knowledge, long_hold_from_s: float = 8.0) -
     norm, hedged = _read_hedges(norm, kb, lang)
     norm, others, status_named = _read_other_leds(norm, kb, lang)
     norm, buttons = _read_buttons(norm, lang, long_hold_from_s)
+    norm, neg_colours, neg_patterns = _read_negations(norm, kb, lang)
+    repeat_rx = _phrase_rx(lang.repeat)
+    repeating = bool(repeat_rx.search(norm))
+    norm = repeat_rx.sub(lambda m: " " * len(m.group(0)), norm)
     vocab = _vocabulary(kb)
+    details = dict(negated_colors=tuple(neg_colours), negated_patterns=tuple(neg_patterns), buttons=tuple(buttons),
+                   other_leds=tuple(others), status_named=status_named, hedged=hedged,
+                   corrections=tuple(corrections), repeating=repeating)
 
     sos_words = tuple(w for w, p in vocab.patterns if p == "sos")
     if has_word(norm, sos_words):
@@ -464,18 +475,45 @@ def parse_description(text: str, kb: Knowledge, long_hold_from_s: float = 8.0) -
         codes = [v for _, v, after in numbers(rest) if not _NOT_A_CODE.match(after)]
         cols = tuple(dict.fromkeys(c for _, c in found_colours)) or ("red",)
         segment = Segment(" ".join(norm.split()), cols, "sos", codes[-1] if codes else None)
-        return Description(text, (segment,), buttons=tuple(buttons), other_leds=tuple(others),
-                           status_named=status_named, hedged=hedged, corrections=tuple(corrections))
+        return Description(text, (segment,), **details)  # type: ignore[arg-type]
 
-    norm, neg_colours, neg_patterns = _read_negations(norm, kb, lang)
     segments: list[Segment] = []
-    for part, either in _phases(norm, lang, kb):
-        segment = _segment(part, either, kb, lang, neg_patterns)
+    for part, either, soft in _phases(norm, lang, kb):
+        segment = _segment(part, either, kb)
         if segment.empty:
             continue
-        if segment.pattern is None and segments and segments[-1].pattern is not None and segment.colors:
-            # "it blinked magenta, then yellow": a bare colour in a sequence keeps the pattern before it
-            segment = replace(segment, pattern=segments[-1].pattern)
+        previous = segments[-1] if segments else None
+        if previous is not None and soft and _complementary(previous, segment, hedged):
+            segments[-1] = _merge(previous, segment, hedged)
+            continue
+        if segment.pattern is None and previous is not None and previous.pattern is not None and segment.colors:
+            # "it blinked magenta, then yellow": a bare colour in a sequence keeps the pattern before it, and
+            # "blinked magenta, green and cyan" is a list of phases, not colours shown together
+            segments.extend(replace(segment, colors=(c,), together=False, pattern=previous.pattern,
+                                    text=f"{previous.pattern} {c}") for c in segment.colors)
+            continue
         segments.append(segment)
-    return Description(text, tuple(segments), tuple(neg_colours), tuple(neg_patterns), tuple(buttons), tuple(others),
-                       status_named, hedged, tuple(corrections))
+    if hedged:  # "orange (could be yellow?)": colours named with a hedge are alternatives
+        segments = [replace(s, either=True, together=False) if s.together else s for s in segments]
+    negated_families = {kb.patterns[p].family for p in neg_patterns}
+    if negated_families & {"blink", "breathe"}:
+        # "green, not blinking": what is left of a lit LED is a steady light
+        segments = [replace(s, pattern="solid") if s.pattern is None and s.colors else s for s in segments]
+    return Description(text, tuple(segments), **details)  # type: ignore[arg-type]
+
+
+def _complementary(previous: Segment, segment: Segment, hedged: bool) -> bool:
+    """Two comma-separated halves of one observation: "yellow, blinking"; "bluish, maybe cyan" (hedged)."""
+    if not previous.colors and previous.pattern and segment.colors and segment.pattern is None:
+        return True
+    if previous.colors and segment.pattern and not segment.colors and segment.count is None:
+        return previous.pattern is None or previous.pattern == "solid" or segment.pattern == "solid"
+    return hedged and bool(previous.colors) and bool(segment.colors) and segment.pattern is None
+
+
+def _merge(previous: Segment, segment: Segment, hedged: bool) -> Segment:
+    colours = tuple(dict.fromkeys((*previous.colors, *segment.colors)))
+    either = previous.either or segment.either or (hedged and bool(previous.colors) and bool(segment.colors))
+    return Segment(f"{previous.text}, {segment.text}", colours, segment.pattern or previous.pattern,
+                   previous.count if previous.count is not None else segment.count, either and len(colours) > 1,
+                   len(colours) > 1 and not either)

@@ -25,3 +25,19 @@ def template() -> dt.Template:
     if not DOCUMENT.is_file():
         pytest.skip(f"source document not available at {DOCUMENT} (shared/ must sit beside the repository)")
     return dt.parse(DOCUMENT.read_text(encoding="utf-8"))
+
+
+_LED_REPORT: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def led_accuracy_report() -> list[str]:
+    """Lines the LED corpus test adds; printed at the end of the test run (pytest_terminal_summary)."""
+    return _LED_REPORT
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    if _LED_REPORT:
+        terminalreporter.section("LED description corpus")
+        for line in _LED_REPORT:
+            terminalreporter.write_line(line)
