@@ -41,6 +41,9 @@ class Language:
     button_names: Mapping[str, tuple[str, ...]]  # "system", "reset", "both" -> phrases
     button_verbs: Mapping[str, tuple[str, ...]]  # "hold", "double", "tap" -> phrases
     seconds_units: tuple[str, ...]
+    long_hold: tuple[str, ...]  # "a long time"
+    fast: tuple[str, ...]
+    slow: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,9 @@ def language() -> Language:
         button_names={k: _strs(raw["buttons"], k, "language.toml [buttons]") for k in ("system", "reset", "both")},
         button_verbs={k: _strs(raw["buttons"], k, "language.toml [buttons]") for k in ("hold", "double", "tap")},
         seconds_units=_strs(raw["buttons"], "seconds", "language.toml [buttons]"),
+        long_hold=_strs(raw["buttons"], "long", "language.toml [buttons]"),
+        fast=_strs(raw["speed"], "fast", "language.toml [speed]"),
+        slow=_strs(raw["speed"], "slow", "language.toml [speed]"),
     )
 
 

@@ -212,6 +212,8 @@ def _signature_score(desc: Description, state: State, kb: Knowledge) -> tuple[fl
                 score, why = other[0], [*other[1], "part of the sequence"]
         return score, why
     score, why, used = _alignment(segments, steps or [primary], kb, desc.hedged)
+    if sig.pattern == "sequence" and used[-1] != len(steps) - 1:
+        score *= 0.9  # the LED does something else now than where this sequence ends
     if steps and score > 0:
         why = [*why, "sequence"]
         if sig.pattern == "sequence" and used[0] == 0 and used[-1] == len(steps) - 1 and -1 not in used \

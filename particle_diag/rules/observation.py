@@ -24,9 +24,6 @@ NUMBER_WORDS = {
     "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "twenty": 20,
     "once": 1, "twice": 2, "thrice": 3, "single": 1, "double": 2, "triple": 3,
 }  # fmt: skip
-_FAST = ("very fast", "super fast", "fast", "faster", "rapid", "rapidly", "quick", "quickly", "frantic",
-         "frantically", "hurried", "hyper")
-_SLOW = ("very slow", "slow", "slowly", "lazy", "lazily", "gently")
 _NOT_A_CODE = re.compile(r"^\s*(short|long|dots?|dashes?|quick|slow|fast|seconds?|minutes?)\b")
 _BREAK = ";"  # what removed spans leave behind: a clause break that no word can join across
 
@@ -138,7 +135,7 @@ def _build_vocabulary(kb: Knowledge, lang: Language) -> _Vocabulary:
                                       lang.or_words, lang.alternating, lang.dim_words, lang.seconds_units,
                                       *lang.leds.values(), *lang.button_names.values(),
                                       *lang.button_verbs.values()) for p in phrases for w in p.split()}
-    vocab_words |= set(NUMBER_WORDS) | {w for p in (*_FAST, *_SLOW) for w in p.split()}
+    vocab_words |= set(NUMBER_WORDS) | {w for p in (*lang.fast, *lang.slow, *lang.long_hold) for w in p.split()}
     return _Vocabulary(_longest_first(colours), _longest_first(patterns), frozenset(vocab_words),
                        tuple(sorted(w for w in singles if len(w) >= lang.fuzzy_min_length)), negated_off)
 
@@ -331,6 +328,10 @@ def _read_buttons(text: str, lang: Language, long_from_s: float) -> tuple[str, l
         if tail and tail.group(2):
             value = tail.group(2)
             seconds = float(NUMBER_WORDS.get(value, 0) or value)
+        long_rx = _phrase_rx(lang.long_hold)
+        if seconds is None and (long_match := long_rx.match(text[tail_end:].lstrip())) is not None:
+            seconds = long_from_s  # "held MODE a long time"
+            tail_end = len(text) - len(text[tail_end:].lstrip()) + long_match.end()
         found = [(m.start(), k) for k, rx in verbs.items() for m in rx.finditer(window)]
         verb_start = min((p for p, _ in found), default=len(window))
         kinds = {k for _, k in found}
@@ -395,7 +396,7 @@ def _read_negations(text: str, kb: Knowledge, lang: Language) -> tuple[str, list
         found_patterns, _ = _find(rest, vocab.patterns)
         colours += [c for _, c in found_colours]
         patterns += [p for _, p in found_patterns]
-        if found_colours or found_patterns or has_word(scope, (*_FAST, *_SLOW)):  # "not fast": no speed said
+        if found_colours or found_patterns or has_word(scope, (*lang.fast, *lang.slow)):  # "not fast": no speed
             text = _blank(text, m.start(), scope_end)
         position = m.end()
     return text, list(dict.fromkeys(colours)), list(dict.fromkeys(patterns))
@@ -435,7 +436,8 @@ def _segment(text: str, either: bool, kb: Knowledge) -> Segment:
     names = [p for _, p in found_patterns]
     pattern = next((p for p in names if kb.patterns[p].family not in {"solid", "off"}), names[0] if names else None)
     family = kb.patterns[pattern].family if pattern else None
-    speed = "fast" if has_word(rest, _FAST) else "slow" if has_word(rest, _SLOW) else None
+    lang = language()
+    speed = "fast" if has_word(rest, lang.fast) else "slow" if has_word(rest, lang.slow) else None
     if speed and family in {"blink", "breathe"} and f"{speed}-{family}" in kb.patterns:
         pattern = f"{speed}-{family}"
     elif speed and pattern is None:
@@ -503,9 +505,13 @@ def parse_description(text: str, kb: Knowledge, long_hold_from_s: float = 8.0) -
 
 
 def _complementary(previous: Segment, segment: Segment, hedged: bool) -> bool:
-    """Two comma-separated halves of one observation: "yellow, blinking"; "bluish, maybe cyan" (hedged)."""
+    """Two comma-separated halves of one observation: "yellow, blinking"; "blue blinking, slow"; "bluish,
+    maybe cyan" (hedged)."""
     if not previous.colors and previous.pattern and segment.colors and segment.pattern is None:
         return True
+    if (previous.pattern and segment.pattern and not segment.colors and segment.count is None
+            and segment.pattern.split("-")[-1] == previous.pattern.split("-")[-1]):
+        return True  # the same pattern told more precisely ("blinking, slow")
     if previous.colors and segment.pattern and not segment.colors and segment.count is None:
         return previous.pattern is None or previous.pattern == "solid" or segment.pattern == "solid"
     return hedged and bool(previous.colors) and bool(segment.colors) and segment.pattern is None
