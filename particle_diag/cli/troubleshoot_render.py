@@ -77,6 +77,36 @@ def render_candidates(cands: list[Candidate], kb: Knowledge, device: Device | No
         out.print()
 
 
+def render_understanding(understood: dict[str, Any], state: AppState) -> None:
+    """`pdiag led --explain`: how the words were read, one fact a line."""
+    out = _out(state)
+    out.print("[bold]Understood as:[/]")
+    phases = understood["phases"]
+    for i, phase in enumerate(phases, 1):
+        colours = (" or " if phase["either"] else " and ").join(phase["colors"]) or "no colour"
+        pattern = phase["pattern"] or "no pattern"
+        count = f", {phase['count']} blinks" if phase["count"] is not None else ""
+        label = f"phase {i} of {len(phases)}" if len(phases) > 1 else "LED"
+        together = " (shown together)" if phase["together"] else ""
+        out.print(f"  {label}: {escape(colours)}{together}, {escape(pattern)}{count}")
+    negated = understood["negated"]
+    if negated["colors"] or negated["patterns"]:
+        out.print(f"  not: {escape(', '.join([*negated['colors'], *negated['patterns']]))}")
+    for button in understood["buttons"]:
+        seconds = f" ({button['seconds']:g} s)" if button["seconds"] is not None else ""
+        out.print(f"  button: {escape(button['action'])}{seconds}  [dim]\"{escape(button['text'])}\"[/]")
+    if understood["other_leds"]:
+        for other in understood["other_leds"]:
+            out.print(f"  other LED: {escape(other['led'])}  [dim]\"{escape(other['text'])}\"[/]")
+    if understood["hedged"]:
+        out.print("  unsure: yes (neighbouring colours count too)")
+    if understood["repeating"]:
+        out.print("  repeating: yes")
+    for fix in understood["corrections"]:
+        out.print(f"  read '{escape(fix['typed'])}' as '{escape(fix['read'])}'")
+    out.print()
+
+
 def render_sos(data: dict[str, Any], state: AppState) -> None:
     out = _out(state)
     out.print(f"[bold red]SOS {data['code']}[/]: [bold]{escape(data['name'])}[/]  [dim](red SOS, then "

@@ -19,7 +19,7 @@ from particle_diag.knowledge.model import Device, Knowledge, SeqStep, Signature,
 from particle_diag.rules.observation import Description, Segment, parse_description
 
 __all__ = ["Candidate", "Description", "LedNoMatchError", "Segment", "describe_signature", "describe_step",
-           "match_description", "match_observation", "parse_description", "suggestions"]
+           "match_description", "match_observation", "parse_description", "suggestions", "understand"]
 
 # How much a described pattern (first) resembles a state's pattern (second); same pattern = 1.
 _PATTERN_SIMILARITY = {
@@ -319,15 +319,17 @@ class LedNoMatchError(NotFoundError):
 
     reference = "led.no-match"
 
-    def __init__(self, message: str, suggestions: list[str], hint: str | None = None) -> None:
+    def __init__(self, message: str, suggestions: list[str], hint: str | None = None,
+                 understood: dict[str, object] | None = None) -> None:
         near = "; ".join(f"'{s}'" for s in suggestions)
         super().__init__(message, hint or (
             f"Nearest documented descriptions: {near}. `pdiag led --list` shows every state."
             if suggestions else "Describe the colour and the pattern, e.g. 'blinking green', 'breathing cyan'."))
         self.suggestions = suggestions
+        self.understood = understood
 
     def as_dict(self) -> dict[str, object]:  # type: ignore[override]
-        return {**super().as_dict(), "suggestions": self.suggestions}
+        return {**super().as_dict(), "suggestions": self.suggestions, "understood": self.understood}
 
 
 def suggestions(desc: Description, device: Device | None, kb: Knowledge, limit: int = 3) -> list[str]:
@@ -382,21 +384,28 @@ def _other_led_candidates(desc: Description, pool: tuple[State, ...], status_dar
     return [(i, s) for i, s in out if i in ids]
 
 
+def understand(text: str, device: str | Device | None, kb: Knowledge) -> tuple[Description, list[Candidate]]:
+    """The observation read from ``text`` and the states it may mean (``match_description`` with its reading)."""
+    d = _resolve_device(device, kb)
+    desc = parse_description(text, kb, transitions(kb).long_hold_from_s)
+    return desc, match_observation(desc, d, kb)
+
+
 def match_description(text: str, device: str | Device | None, kb: Knowledge) -> list[Candidate]:
     """Every state the description may mean for ``device`` (all devices when None), best first.
 
     Raises UsageError for an empty description and LedNoMatchError (a NotFoundError, exit 11) when nothing
     documented fits.
     """
-    d = _resolve_device(device, kb)
-    return match_observation(parse_description(text, kb, transitions(kb).long_hold_from_s), d, kb)
+    return understand(text, device, kb)[1]
 
 
 def match_observation(desc: Description, d: Device | None, kb: Knowledge) -> list[Candidate]:
     """``match_description`` for an observation already parsed (the guided session refines one)."""
     text = desc.text
     if not desc.segments and not desc.buttons and not desc.other_leds:
-        raise LedNoMatchError(f"no colour, LED pattern or button recognised in '{text}'", suggestions(desc, d, kb))
+        raise LedNoMatchError(f"no colour, LED pattern or button recognised in '{text}'", suggestions(desc, d, kb),
+                              understood=desc.explain(kb))
     pool = kb.states_for(d) if d else tuple(s for s in kb.states if kb.devices_for(s))
     by_id = {s.id: s for s in pool}
     any_count = any(s.count is not None for s in desc.segments)
@@ -456,7 +465,8 @@ def match_observation(desc: Description, d: Device | None, kb: Knowledge) -> lis
                            Candidate(state, devices, round(score, 3), tuple(dict.fromkeys(why)))))
     if not ranked:
         where = f" on the {d.display}" if d else ""
-        raise LedNoMatchError(f"no documented LED state{where} looks like '{text}'", suggestions(desc, d, kb))
+        raise LedNoMatchError(f"no documented LED state{where} looks like '{text}'", suggestions(desc, d, kb),
+                              understood=desc.explain(kb))
     ranked.sort(key=lambda item: item[:3], reverse=True)
     top = ranked[0][0]
     return [item[-1] for item in ranked if item[0] >= top - _WINDOW]

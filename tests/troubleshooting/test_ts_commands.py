@@ -196,3 +196,37 @@ def test_troubleshoot_refuses_to_run_without_a_terminal(pdiag):
     assert "pdiag led" in result.err and "pdiag doctor" in result.err
     doc = pdiag("--sim", "boron", "--json", "troubleshoot").json
     assert doc["ok"] is False and doc["error"]["reference"] == "usage.interactive"
+
+
+def test_led_explain_shows_how_the_words_were_read(pdiag):
+    result = pdiag("led", "--explain", "kept holding MODE after reset: it blinked magneta, then yellow, "
+                   "and now it's flashing green, not white", "--device", "electron")
+    assert result.code == 0, result.err
+    out = result.out
+    assert "Understood as:" in out
+    assert "phase 1 of 3: magenta, blink" in out and "phase 3 of 3: green, blink" in out
+    assert "not: white" in out and "button: both" in out and "read 'magneta' as 'magenta'" in out
+    assert "1. Firmware reset (Electron" in out
+
+
+def test_led_json_says_how_the_description_was_understood(pdiag):
+    doc = pdiag("--json", "led", "solid green, not blinking or breathing", "--device", "boron").json
+    understood = doc["data"]["understood"]
+    assert understood["phases"] == [{"colors": ["green"], "pattern": "solid", "count": None, "either": False,
+                                     "together": False, "text": "solid green"}]
+    assert understood["negated"] == {"colors": [], "patterns": ["blink", "breathe"]}
+    assert doc["data"]["candidates"][0]["state_id"] == "solid-color-frozen"
+    doc = pdiag("--json", "led", "blinking green", "--device", "photon").json
+    assert doc["data"]["follow_up"]["about"] == "speed"
+
+
+def test_led_on_a_tty_asks_the_follow_up_question_first(pdiag, monkeypatch):
+    import particle_diag.cli.terminal as terminal
+
+    monkeypatch.setattr(terminal, "is_interactive", lambda *a: True)
+    monkeypatch.setattr("sys.stdin", io.StringIO("2\n"))  # the second option: blinking fast
+    result = pdiag("led", "blinking green", "--device", "photon")
+    assert result.code == 0, result.err
+    assert "How fast was it blinking?" in result.out
+    assert "Fast blinking green (no IP address yet)" in result.out.split("How fast was it blinking?")[1]
+    assert "fits several states" not in result.out

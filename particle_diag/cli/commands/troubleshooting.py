@@ -45,33 +45,48 @@ def led_command(
                                                      help="What the LED does, e.g. 'fast blinking cyan', "
                                                           "'SOS then 8 blinks', 'blinks cyan then 2 orange'.")],
     device: PlatformOpt = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Show how the description was understood: colours, "
+                                          "pattern, sequence, negations, buttons, which LED.")] = False,
 ) -> None:
     from particle_diag.cli.output import envelope, print_json
     from particle_diag.cli.terminal import Terminal, is_interactive
-    from particle_diag.cli.troubleshoot_render import render_candidates
-    from particle_diag.rules.led import match_description
+    from particle_diag.cli.troubleshoot_render import render_candidates, render_understanding
+    from particle_diag.rules.followup import apply_answer, follow_up, narrow
+    from particle_diag.rules.led import understand
     from particle_diag.rules.report import candidates_dict
 
     state: AppState = ctx.obj
     kb = _kb()
     text = " ".join(description).strip()
     dev = kb.device(device) if device else None
-    candidates = match_description(text, dev, kb)  # NotFoundError (11) when nothing matches
+    desc, candidates = understand(text, dev, kb)  # LedNoMatchError (11) when nothing documented fits
+    question = follow_up(desc, candidates, kb)
     if state.json:
         print_json(envelope("led", {"description": text, "device": dev.id if dev else None,
+                                    "understood": desc.explain(kb),
+                                    "follow_up": question.as_dict() if question else None,
                                     "candidates": candidates_dict(candidates, kb, dev)}))
         return
+    if explain:
+        render_understanding(desc.explain(kb), state)
     if len(candidates) > 1 and is_interactive():
         from particle_diag.rules.led import describe_signature
 
         term = Terminal(color=state.color)
-        where = f" on the {dev.display}" if dev else ""
-        choices = [(c.state.id, f"{c.state.title}  ({describe_signature(c.state.signature, kb)})"
-                    if c.state.signature else c.state.title) for c in candidates]
-        chosen = term.ask_choice(f"'{text}'{where} fits several states. Which one is it?", choices,
-                                 default=candidates[0].state.id)
-        candidates = [c for c in candidates if c.state.id == chosen]
-        term.say()
+        if question is not None:  # the one question that tells the close candidates apart, before a long list
+            labels = [(str(i), o.label) for i, o in enumerate(question.options)]
+            option = question.options[int(term.ask_choice(question.text, labels, default="0"))]
+            text = apply_answer(text, option)
+            candidates = narrow(understand(text, dev, kb)[1], option)
+            term.say()
+        if len(candidates) > 1:
+            where = f" on the {dev.display}" if dev else ""
+            choices = [(c.state.id, f"{c.state.title}  ({describe_signature(c.state.signature, kb)})"
+                        if c.state.signature else c.state.title) for c in candidates]
+            chosen = term.ask_choice(f"'{text}'{where} fits several states. Which one is it?", choices,
+                                     default=candidates[0].state.id)
+            candidates = [c for c in candidates if c.state.id == chosen]
+            term.say()
     render_candidates(candidates, kb, dev, text, state)
 
 
