@@ -104,7 +104,8 @@ def probe_dfu_protection(record: DeviceRecord, host: Host) -> None:
 
     try:
         with open_usb(record, host) as dev:
-            state = dev.string(0xFA)
+            # the bootloader pads the state to 8 characters with NULs ("sm=p\0\0\0\0", usbd_device.cpp)
+            state = (dev.string(0xFA) or "").rstrip("\x00") or None
             layouts = dev.interface_strings()
     except PdiagError as exc:
         record.problem = exc

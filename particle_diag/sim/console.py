@@ -28,12 +28,20 @@ YMODEM_REMOVED_IN = "6.0.0"
 # property lines (secret, serial number, cell radio version) are later.  0.7.x is the old release read.
 PROPERTIES_SINCE = "0.8.0"
 DIAGNOSTICS_SINCE = "1.5.0"  # `d` exists in 1.5.x and later, not in 0.7.0 (§3.3)
+# The cellular HALs add "cellfw" (printed as Cell Radio Version) from 2.1.0 (hal/src/boron|electron/
+# ota_flash_hal.cpp: absent @ v2.0.1, present @ v2.1.0).
+CELLFW_SINCE = "2.1.0"
+# Before 2.2.0 the `s` JSON came from system_update.cpp's AppendJson, which ends every dependency object with
+# "_":"" (end_list()); 2.2.0 moved to system_info.cpp's JSONWriter without it.  Every Gen 2 capture has the key.
+JSON_WRITER_SINCE = "2.2.0"
 
 FUNCTION_LETTER: dict[str, str] = {
     "resource": "r", "bootloader": "b", "mono_firmware": "m", "system_part": "s", "user_part": "u",
     "ncp_firmware": "c", "radio_stack": "a",
 }
 STORE_LETTER: dict[str, str] = {"main": "m", "backup": "b", "factory": "f", "scratchpad": "t"}
+END_MARK: dict[bool, dict[str, str]] = {True: {"_": ""}, False: {}}  # AppendJson's end_list() before 2.2.0
+EMPTY_SLOT = "none"  # ModuleInfo.type of a slot without a module (listed by Device OS < 1.1.0)
 
 
 @dataclass
@@ -99,14 +107,20 @@ class ListeningConsole:
     # -- commands -----------------------------------------------------------------------------------------
     def _identify(self) -> str:
         d = self.device
-        if self._older_than(PROPERTIES_SINCE):
+        # Gen 3 HALs always report the secret and serial number (add_system_properties, from the first Gen 3
+        # pre-releases: a Boron on 0.8.0-rc.26 printed them); Gen 2 kept the 0.7.0 forms until its HAL grew them.
+        if d.generation < 3 and self._older_than(PROPERTIES_SINCE):
             return self._identify_v07()
         if not self._lists_properties():
             return f"Your device id is {d.device_id}{CRLF}"
         props = [("Device Secret", d.device_secret), ("Serial Number", d.serial_number)]
         if d.is_cellular:
-            props += [("IMEI", d.imei), ("ICCID", d.iccid), ("Cell Radio Version", d.cell_radio_version)]
+            props += [("IMEI", d.imei), ("ICCID", d.iccid), ("Cell Radio Version", self._cellfw)]
         return f"Device ID: {d.device_id}{CRLF}" + "".join(f"{k}: {v}{CRLF}" for k, v in props if v)
+
+    @property
+    def _cellfw(self) -> str | None:
+        return None if self._older_than(CELLFW_SINCE) else self.device.cell_radio_version
 
     def _lists_properties(self) -> bool:
         """The HAL reports extra key/values on cellular devices, Gen 3, and Gen 2 units that stored a secret
@@ -138,9 +152,10 @@ class ListeningConsole:
         d = self.device
         body: dict[str, object] = {"p": d.platform_id}
         if d.is_cellular:
-            extras = {"imei": d.imei, "iccid": d.iccid, "cellfw": d.cell_radio_version}
+            extras = {"imei": d.imei, "iccid": d.iccid, "cellfw": self._cellfw}
             body.update({k: v for k, v in extras.items() if v})
-        body["m"] = [_describe_module(m) for m in d.modules if _described(m)]
+        legacy = self._older_than(JSON_WRITER_SINCE)
+        body["m"] = [_describe_module(m, legacy) for m in d.modules if _described(m)]
         return body
 
     def _claimed(self) -> str:
@@ -167,23 +182,31 @@ class ListeningConsole:
 
 
 def _described(m: ModuleInfo) -> bool:
-    """Modules without a function letter and factory modules that fail a check are left out (§3.3)."""
+    """Modules without a function letter and factory modules that fail a check are left out (§3.3).  A slot
+    of type "none" is an empty slot the caller wants listed (Device OS < 1.1.0 listed every slot)."""
+    if m.type == EMPTY_SLOT:
+        return True
     if m.type not in FUNCTION_LETTER:
         return False
     return not (m.store == "factory" and m.failed_checks)
 
 
-def _describe_module(m: ModuleInfo) -> dict[str, object]:
+def _describe_module(m: ModuleInfo, legacy: bool = False) -> dict[str, object]:
     out: dict[str, object] = {
         "s": m.max_size or 0, "l": STORE_LETTER.get(m.store or "main", "m"),
         "vc": m.checked_flags, "vv": m.passed_flags,
     }
+    if m.type == EMPTY_SLOT:
+        # no module info: no u/f/n/v, an empty dependency list ({"s":131072,"l":"f","vc":30,"vv":0,"d":[]} in
+        # real replies of a Photon on 0.4.6 and an Electron on 0.6.2-rc.1)
+        out["d"] = []
+        return out
     if m.type == "user_part" and m.hash:
         # §3.3 does not give the case; Device OS's hex helper (bytes2hexbuf) writes upper case (§2.2).
         out["u"] = m.hash.upper()
     out.update({
         "f": FUNCTION_LETTER[m.type], "n": str(m.index), "v": m.version,
-        "d": [{"f": FUNCTION_LETTER[dep.type], "n": str(dep.index), "v": dep.version}
+        "d": [{"f": FUNCTION_LETTER[dep.type], "n": str(dep.index), "v": dep.version, **END_MARK[legacy]}
               for dep in m.dependencies if dep.type in FUNCTION_LETTER],
     })
     return out

@@ -1,8 +1,9 @@
 """USB descriptors of a virtual Particle device, as the raw bytes a real one sends.
 
 Both attachments use these bytes: the pyusb backend parses them into pyusb's descriptor objects, and the
-umockdev attachment publishes them as the sysfs ``descriptors`` attribute libusb reads.  Layouts follow
-reference §1.5 (strings) and §4.2 (DfuSe functional descriptor of the Gen 3 / rtl872x bootloaders).
+umockdev attachment publishes them as the sysfs ``descriptors`` attribute libusb reads.  What varies by platform
+and release (bcdDevice, bmAttributes, bMaxPower, configuration and interface strings, serial-number case) comes
+from ``catalog/data/usb_descriptors.toml``; layouts follow the Device OS sources cited there.
 """
 
 from __future__ import annotations
@@ -10,12 +11,20 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-# String descriptor indexes (reference §1.5: iSerialNumber is the device ID in both modes).
+from particle_diag.catalog.usb_descriptors import ModeDescriptors
+
+# String descriptor indexes (Device OS STRING_IDX_* / USBD_IDX_*_STR): iSerialNumber is the device ID in both modes.
 MANUFACTURER_INDEX = 1
 PRODUCT_INDEX = 2
 SERIAL_INDEX = 3
-FIRST_INTERFACE_STRING = 4
+CONFIG_INDEX = 4
+INTERFACE_INDEX = 5  # DFU: the interface's own string; alt N's memory string is at INTERFACE_INDEX + N + 1
+MSFT_INDEX = 0xEE  # MS OS 1.0 string "MSFT100" + vendor code 0xEE (WCID: Windows binds WinUSB by itself)
+MSFT_STRING = "MSFT100\xee"
 PROTECTION_STRING_INDEX = 0xFA  # DFU mode, Device OS >= 6.1.2 bootloaders: "sm=o|s|p" (reference §1.5)
+# The bootloader sends the state from an 8-byte buffer: "sm=o" and four NULs (usbd_device.cpp
+# device_state_as_string + getUnicodeString(..., sizeof(deviceStateStr)) in the nRF52840 and rtl872x sources).
+PROTECTION_STRING_LENGTH = 8
 
 DFU_TRANSFER_SIZE = 4096  # wTransferSize of every Particle bootloader (reference §4.2)
 DFU_ATTRIBUTES = 0x0B  # will-detach, can-upload, can-download; not manifestation-tolerant
@@ -42,8 +51,10 @@ def _device(vid: int, pid: int, device_class: tuple[int, int, int], bcd_device: 
     )
 
 
-def _config(body: bytes, interfaces: int) -> bytes:
-    return struct.pack("<BBHBBBBB", 9, 2, 9 + len(body), interfaces, 1, 0, 0x80, 250) + body
+def _config(body: bytes, interfaces: int, d: ModeDescriptors) -> bytes:
+    configuration = d.configuration_index if d.configuration else 0
+    return struct.pack("<BBHBBBBB", 9, 2, 9 + len(body), interfaces, 1, configuration, d.attributes,
+                       d.max_power_ma // 2) + body
 
 
 def _interface(number: int, alt: int, endpoints: int, cls: int, sub: int, proto: int, string: int) -> bytes:
@@ -54,49 +65,69 @@ def _endpoint(address: int, attributes: int, max_packet: int, interval: int) -> 
     return struct.pack("<BBBBHB", 7, 5, address, attributes, max_packet, interval)
 
 
-def serial_mode(vid: int, pid: int, product: str, device_id: str) -> DescriptorSet:
-    """CDC ACM (Serial) plus the vendor control interface, as Device OS presents them in normal mode."""
-    iad = struct.pack("<BBBBBBBB", 8, 0x0B, 0, 2, 2, 2, 1, 0)
+def _common_strings(d: ModeDescriptors, product: str, device_id: str) -> dict[int, str]:
+    strings = {MANUFACTURER_INDEX: d.manufacturer, PRODUCT_INDEX: product, SERIAL_INDEX: d.serial_for(device_id)}
+    if d.configuration and d.configuration_index not in strings:
+        strings[d.configuration_index] = d.configuration
+    if d.verified:
+        strings[MSFT_INDEX] = MSFT_STRING
+    return strings
+
+
+def serial_mode(vid: int, pid: int, product: str, device_id: str, d: ModeDescriptors) -> DescriptorSet:
+    """CDC ACM (Serial) plus the vendor control interface, as Device OS presents them in normal mode.
+
+    ``d.interfaces`` names the CDC interface first and the control interface second; ``d.control_first`` puts
+    the control interface at number 0 (rtl872x registers it before the CDC class)."""
+    first_string = CONFIG_INDEX + 1 if d.configuration and d.configuration_index == CONFIG_INDEX else CONFIG_INDEX
+    cdc_name, control_name = d.interfaces
+    if d.string_indexes:
+        cdc_string, control_string = d.string_indexes
+    elif d.control_first:
+        control_string, cdc_string = first_string, first_string + 1
+    else:
+        cdc_string, control_string = first_string, first_string + 1
+    comm = 1 if d.control_first else 0
+    control_number = 0 if d.control_first else 2
+    iad = struct.pack("<BBBBBBBB", 8, 0x0B, comm, 2, 2, 2, 1, cdc_string if d.iad_function_string else 0)
     cdc_functional = (
         struct.pack("<BBBH", 5, 0x24, 0x00, 0x0110)  # header
-        + struct.pack("<BBBBB", 5, 0x24, 0x01, 0x00, 1)  # call management
+        + struct.pack("<BBBBB", 5, 0x24, 0x01, 0x00, comm + 1)  # call management
         + struct.pack("<BBBB", 4, 0x24, 0x02, 0x02)  # ACM: line coding supported (magic baud, §3.2)
-        + struct.pack("<BBBBB", 5, 0x24, 0x06, 0, 1)  # union
+        + struct.pack("<BBBBB", 5, 0x24, 0x06, comm, comm + 1)  # union
     )
-    base = product.removesuffix(" CDC Mode")
-    body = (
+    cdc = (
         iad
-        + _interface(0, 0, 1, 0x02, 0x02, 0x01, FIRST_INTERFACE_STRING)
+        + _interface(comm, 0, 1, 0x02, 0x02, 0x01, cdc_string)
         + cdc_functional
         + _endpoint(0x82, 0x03, 8, 255)
-        + _interface(1, 0, 2, 0x0A, 0x00, 0x00, 0)
+        + _interface(comm + 1, 0, 2, 0x0A, 0x00, 0x00, 0)
         + _endpoint(0x81, 0x02, 64, 0)
         + _endpoint(0x01, 0x02, 64, 0)
-        + _interface(2, 0, 0, 0xFF, 0xFF, 0xFF, FIRST_INTERFACE_STRING + 1)
     )
-    strings = {
-        MANUFACTURER_INDEX: "Particle",
-        PRODUCT_INDEX: product,
-        SERIAL_INDEX: device_id,
-        FIRST_INTERFACE_STRING: f"{base} Serial",
-        FIRST_INTERFACE_STRING + 1: f"{base} Control Interface",
-    }
-    return DescriptorSet(_device(vid, pid, (0xEF, 0x02, 0x01), 0x0250), _config(body, 3), strings)
+    control = _interface(control_number, 0, 0, 0xFF, 0xFF, 0xFF, control_string)
+    body = control + cdc if d.control_first else cdc + control
+    strings = _common_strings(d, product, device_id)
+    strings.update({cdc_string: cdc_name, control_string: control_name})
+    return DescriptorSet(_device(vid, pid, (0xEF, 0x02, 0x01), d.bcd_device), _config(body, 3, d), strings)
 
 
 def dfu_mode(
-    vid: int, pid: int, product: str, device_id: str, alt_strings: tuple[str, ...], protection: str | None
+    vid: int, pid: int, product: str, device_id: str, alt_strings: tuple[str, ...], protection: str | None,
+    d: ModeDescriptors,
 ) -> DescriptorSet:
     """One DFU interface with an alt setting per memory (DfuSe MAL), each named by its layout string."""
     body = b""
-    strings = {MANUFACTURER_INDEX: "Particle", PRODUCT_INDEX: product, SERIAL_INDEX: device_id}
+    strings = _common_strings(d, product, device_id)
+    if d.configuration_index == CONFIG_INDEX:
+        strings[INTERFACE_INDEX] = d.configuration  # the nRF52840 / rtl872x bootloaders: "<Name> DFU Mode"
     for alt, layout in enumerate(alt_strings):
-        body += _interface(0, alt, 0, 0xFE, 0x01, 0x02, FIRST_INTERFACE_STRING + alt)
-        strings[FIRST_INTERFACE_STRING + alt] = layout
+        body += _interface(0, alt, 0, 0xFE, 0x01, 0x02, INTERFACE_INDEX + alt + 1)
+        strings[INTERFACE_INDEX + alt + 1] = layout
     body += struct.pack("<BBBHHH", 9, 0x21, DFU_ATTRIBUTES, 0x00FF, DFU_TRANSFER_SIZE, BCD_DFUSE)
     if protection is not None:
-        strings[PROTECTION_STRING_INDEX] = protection
-    return DescriptorSet(_device(vid, pid, (0, 0, 0), 0x0250), _config(body, 1), strings)
+        strings[PROTECTION_STRING_INDEX] = protection.ljust(PROTECTION_STRING_LENGTH, "\0")
+    return DescriptorSet(_device(vid, pid, (0, 0, 0), d.bcd_device), _config(body, 1, d), strings)
 
 
 def string_descriptor(text: str) -> bytes:

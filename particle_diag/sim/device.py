@@ -23,7 +23,7 @@ from particle_diag.sim.control_service import ControlService, ServiceBehaviour
 from particle_diag.sim.spec import DeviceSpec
 from particle_diag.sim.usbdev import SetupPacket, Stall, Unplugged
 
-GET_DESCRIPTOR = 6
+GET_STATUS, GET_DESCRIPTOR, GET_CONFIGURATION, GET_INTERFACE = 0, 6, 8, 10
 # Over USB a protected device accepts only these (device-os system/src/system_control_internal.cpp, the
 # protected-device filter): APP_CUSTOM, DEVICE_ID and the protection state.
 ALLOWED_WHEN_PROTECTED = frozenset({R.APP_CUSTOM, R.DEVICE_ID, R.GET_PROTECTED_STATE, R.SET_PROTECTED_STATE})
@@ -130,16 +130,21 @@ class VirtualDevice:
         return self.mode != "dfu"
 
     def _build_descriptors(self) -> desc.DescriptorSet:
-        p = self.platform
-        if self.mode == "dfu":
+        from particle_diag.catalog import usb_descriptors
+
+        p, version = self.platform, self.firmware.device_os
+        mode = "dfu" if self.mode == "dfu" else "serial"
+        product = p.dfu_product if mode == "dfu" else p.default_product
+        facts = usb_descriptors.for_platform(p, mode, version, product) or usb_descriptors.generic(product)
+        if mode == "dfu":
             protection = None
-            if semver.at_least(self.firmware.device_os, "6.1.2"):
+            if semver.at_least(version, "6.1.2"):
                 protection = "sm=p" if self.firmware.protected else "sm=o"
-            alts = p.dfu_alts
+            alts = tuple(facts.alt_string(i, s, version) for i, s in enumerate(p.dfu_alts))
             if self.firmware.protected:
                 alts = tuple(protected_form(s) for s in alts)  # all-'b' segments (reference §1.2)
-            return desc.dfu_mode(p.vid, self.pid, p.dfu_product, self.device_id, alts, protection)
-        return desc.serial_mode(p.vid, self.pid, p.default_product, self.device_id)
+            return desc.dfu_mode(p.vid, self.pid, product, self.device_id, alts, protection, facts)
+        return desc.serial_mode(p.vid, self.pid, product, self.device_id, facts)
 
     # -- endpoint 0 -----------------------------------------------------------------------------------------
     def handle_in(self, setup: SetupPacket) -> bytes:
@@ -176,6 +181,16 @@ class VirtualDevice:
             self.dfu.select_alt(alt)
 
     def _standard_in(self, setup: SetupPacket) -> bytes:
+        if setup.request == GET_STATUS:
+            # USB 2.0 §9.4.5: device recipient -> bit 0 self-powered (bmAttributes bit 6), bit 1 remote wakeup
+            # (never armed here); interface and endpoint recipients -> zeros (no endpoint is halted).
+            recipient = setup.request_type & 0x1F
+            powered = self.descriptors.configuration[7] & 0x40 if len(self.descriptors.configuration) > 7 else 0
+            return bytes([1 if recipient == 0 and powered else 0, 0])[: setup.length]
+        if setup.request == GET_CONFIGURATION:
+            return b"\x01"[: setup.length]
+        if setup.request == GET_INTERFACE:
+            return bytes([self.alt if self.mode == "dfu" else 0])[: setup.length]
         if setup.request != GET_DESCRIPTOR:
             raise Stall()
         kind, index = setup.value >> 8, setup.value & 0xFF
@@ -333,12 +348,18 @@ def _identity(spec: DeviceSpec) -> dict[str, str | None]:
     """Deterministic identifiers derived from the device ID, so every run shows the same bench."""
     digits = "".join(str(int(c, 16) % 10) for c in spec.device_id)
     p = spec.platform
-    out: dict[str, str | None] = {"secret": "SIMSECRET" + spec.device_id[-6:].upper()}
+    out: dict[str, str | None] = {}
     if p.has("cellular"):
-        out["iccid"] = "89014103" + digits[:11]
-        out["imei"] = "35" + digits[-13:]
+        out["iccid"] = "89014103" + digits[:12]  # 20 digits, as real ICCIDs print (FACTS.md: 89010303300014910310)
+        out["imei"] = "35" + digits[-13:]  # 15 digits
     if p.has("wifi"):
-        out["mac"] = ":".join(["e0", "4f", "43"] + [spec.device_id[i : i + 2] for i in (18, 20, 22)])
+        # Gen 2 Wi-Fi modules are USI's (particle-cli src/cmd/serial.js patches the USI OUIs 6c:0b:84, 44:39:c4);
+        # the OUI of the others is UNVERIFIED.
+        oui = ["6c", "0b", "84"] if p.generation == 2 else ["e0", "4f", "43"]
+        out["mac"] = ":".join(oui + [spec.device_id[i : i + 2] for i in (18, 20, 22)])
     if p.generation >= 3:
-        out["serial_number"] = (p.name[:4].upper() + "AB" + digits[:9])[:15]
+        # Gen 3 and later HALs always carry a mobile secret and a serial number (add_system_properties);
+        # virtual Gen 2 units are older ones without them (Gen 2 HALs report them only where they were stored).
+        out["secret"] = "SIMSECRET" + spec.device_id[-6:].upper()
+        out["serial_number"] = (p.name[:4].upper() + "AB" + digits[:9])[:15]  # format UNVERIFIED
     return out

@@ -62,9 +62,13 @@ class DeviceSpec:
 
 
 def deterministic_id(platform: Platform, ordinal: int) -> str:
-    prefix = ID_PREFIX[platform.generation]
     digest = hashlib.sha256(f"pdiag-sim:{platform.name}:{ordinal}".encode()).hexdigest()
-    return (prefix + digest)[:24]
+    if platform.generation == 2:
+        # The STM32F2 unique ID as real Photons/Electrons show it: xx00yy00zz47 (Photon, P1) or ...51 (Electron)
+        # then six ASCII digits, e.g. 3b0021001747353236343033, 3b0027000647373336373936 (captures, FACTS.md).
+        tail = "".join("3" + str(int(c, 16) % 10) for c in digest[6:12])
+        return f"{digest[0:2]}00{digest[2:4]}00{digest[4:6]}{'51' if platform.has('cellular') else '47'}{tail}"
+    return (ID_PREFIX[platform.generation] + digest)[:24]
 
 
 def parse_spec(spec: str) -> list[DeviceSpec]:
