@@ -32,8 +32,7 @@ from particle_diag.errors import ReplayMismatchError, UsageError
 from particle_diag.sim.pty_port import PtyPort
 from particle_diag.sim.pyusb_backend import _DEVICE_FIELDS, _parse_configuration
 from particle_diag.transport import tap
-from particle_diag.transport.recording import FORMAT, GET_DESCRIPTOR
-from particle_diag.transport.redact import redact_bytes
+from particle_diag.transport.recording import FORMAT, GET_DESCRIPTOR, mask_secrets
 from particle_diag.transport.serial import PortInfo, PortLister
 
 
@@ -152,7 +151,7 @@ class ReplayDevice:
 
     def control(self, rtype: int, request: int, value: int, index: int, length: int,
                 out: bytes | None) -> dict[str, Any]:
-        key = (rtype, request, value, index, length, None if out is None else redact_bytes(out).hex())
+        key = (rtype, request, value, index, length, None if out is None else mask_secrets(out).hex())
         q = self.recorded.controls
         with self._lock:
             j = self._cursor
@@ -211,7 +210,7 @@ class ReplayPort:
         reply that would never come."""
         with self._lock:
             j = self._next_out()
-            sent = self._pending + redact_bytes(data)
+            sent = self._pending + mask_secrets(data)
             expected = bytes.fromhex(self._data[j]["data"]) if j is not None else None
         if expected is not None and (expected.startswith(sent) or sent.startswith(expected)):
             return
@@ -223,7 +222,7 @@ class ReplayPort:
     def _on_data(self, data: bytes) -> bytes:
         reply = b""
         with self._lock:
-            self._pending += redact_bytes(data)
+            self._pending += mask_secrets(data)
             while self._pending:
                 j = self._next_out()
                 if j is None:

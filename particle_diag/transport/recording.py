@@ -6,7 +6,7 @@ What is recorded, where pdiag meets the device I/O libraries, so a recording sho
   open and alt-setting failures;
 - serial, through ``transport.tap``: port listings, openings, writes, reads, closes and magic-baud pulses.
 
-Secrets are masked by ``transport.redact`` before anything reaches the file.  The file is written to a
+Secrets are masked (``mask_secrets``) before anything reaches the file.  The file is written to a
 temporary name beside FILE, flushed after every record, and renamed to FILE when the session ends (also on
 Ctrl-C), so FILE is never half-written; a killed process leaves only the temporary file.
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import struct
 import sys
 import tempfile
@@ -30,12 +31,68 @@ import usb.core
 from particle_diag.clock import SYSTEM_CLOCK, Clock
 from particle_diag.errors import ConsentRequiredError, UsageError
 from particle_diag.transport import tap
-from particle_diag.transport.redact import redact_bytes
 from particle_diag.transport.serial import PortInfo, PortLister
 
 FORMAT = "pdiag-recording/1"
 GET_DESCRIPTOR = 6
 STRING_DESCRIPTOR = 3
+
+# ---- secrets ---------------------------------------------------------------------------------------------
+# Where a secret can reach the host: the listening-mode ``i`` reply prints ``Device Secret: ...`` (the HAL's
+# mobile secret, key ``ms``); Wi-Fi credentials travel as ``password``/``passphrase`` when a tool sets them.
+# pdiag's own USB control requests never ask for any of them, but a recording holds whatever a device sends,
+# so every byte passes through ``mask_secrets``.  The value is masked with ``*`` of the same length, so the
+# chunk boundaries of a recorded reply stay where they were; the key stays, so a reader sees a secret was sent.
+# TODO(record-replay): the trace redaction (transport/redact.py, "parsers") becomes the one home for this
+# once it lands; this module then calls it.
+
+# A key names a secret when it contains one of these words, or is exactly one of SECRET_KEYS.
+SECRET_WORDS = ("secret", "password", "passphrase", "private key")
+SECRET_KEYS = frozenset({"ms"})
+MASK = "*"
+
+# `Key: value` up to the line end (the `i` reply; noise may precede the key), and `"key":"value"` (JSON
+# replies such as `s`).
+_LINE = re.compile(r"(?m)(^|[^A-Za-z0-9_\"])([A-Za-z][A-Za-z0-9 _-]{0,40}?)([ \t]*:[ \t]*)([^\r\n]*)")
+_JSON = re.compile(r'"([A-Za-z][A-Za-z0-9 _-]{0,40})"(\s*:\s*)"((?:[^"\\]|\\.)*)"')
+
+
+def _is_secret_key(key: str) -> bool:
+    k = key.strip().lower()
+    return k in SECRET_KEYS or any(word in k for word in SECRET_WORDS)
+
+
+def _mask(value: str) -> str:
+    return MASK * len(value)
+
+
+def _mask_text(text: str) -> str:
+    """``text`` with the value of every secret-named key masked (same length)."""
+    if not text:
+        return text
+
+    def line(m: re.Match[str]) -> str:
+        if not _is_secret_key(m[2]):
+            return m[0]
+        return m[1] + m[2] + m[3] + _mask(m[4])
+
+    def pair(m: re.Match[str]) -> str:
+        if not _is_secret_key(m[1]):
+            return m[0]
+        return f'"{m[1]}"{m[2]}"{_mask(m[3])}"'
+
+    return _JSON.sub(pair, _LINE.sub(line, text))
+
+
+def mask_secrets(data: bytes) -> bytes:
+    """``_mask_text`` over bytes read from a device; bytes that are not text pass unchanged.
+
+    Decoded as Latin-1 (one character per byte) so offsets and non-UTF-8 bytes survive the round trip."""
+    if not data:
+        return data
+    text = data.decode("latin-1")
+    masked = _mask_text(text)
+    return data if masked == text else masked.encode("latin-1")
 
 
 def device_descriptor_bytes(desc: Any) -> bytes:
@@ -195,7 +252,7 @@ class Recorder:
         record: dict[str, Any] = {
             "type": "control", "t_ms": t_ms, "dur_ms": round(self._t() - t_ms, 3), "dev": dev,
             "serial": self._serial_of.get(dev), "bmRequestType": request_type, "bRequest": request,
-            "wValue": value, "wIndex": index, "wLength": length, "data": redact_bytes(data).hex(),
+            "wValue": value, "wIndex": index, "wLength": length, "data": mask_secrets(data).hex(),
         }
         if error is not None:
             record["error"] = usb_error_fields(error)
@@ -224,7 +281,7 @@ class Recorder:
 
     def serial_write(self, port: str, data: bytes) -> None:
         self._flush_reads(port)
-        clean = redact_bytes(data)
+        clean = mask_secrets(data)
         self._emit({"type": "serial", "t_ms": self._t(), "port": port, "dir": "out", "data": clean.hex(),
                     "text": clean.decode("utf-8", errors="replace")})
 
@@ -248,7 +305,7 @@ class Recorder:
             chunks = self._pending_reads.pop(port, [])
         if not chunks:
             return
-        clean = redact_bytes(b"".join(c for _, c in chunks))  # same length: chunk offsets still hold
+        clean = mask_secrets(b"".join(c for _, c in chunks))  # same length: chunk offsets still hold
         offset = 0
         for t_ms, chunk in chunks:
             part = clean[offset:offset + len(chunk)]
