@@ -16,6 +16,23 @@ from particle_diag.sim.pyusb_backend import BenchBackend
 from particle_diag.transport.usb import UsbBus
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_lock_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Device locks of this test session in a directory of its own: other test sessions on this machine use the
+    same virtual device IDs (inside `pdiag sim run` they are locked like real devices) and must not contend."""
+    import os
+
+    path = tmp_path_factory.mktemp("locks")
+    path.chmod(0o700)
+    previous = os.environ.get("PDIAG_LOCK_DIR")
+    os.environ["PDIAG_LOCK_DIR"] = str(path)
+    yield
+    if previous is None:
+        os.environ.pop("PDIAG_LOCK_DIR", None)
+    else:
+        os.environ["PDIAG_LOCK_DIR"] = previous
+
+
 @dataclass
 class VirtualBench:
     bench: Bench

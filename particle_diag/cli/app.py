@@ -48,6 +48,9 @@ def build_app() -> typer.Typer:
         probe_timeout: Annotated[float, typer.Option(
             "--probe-timeout", envvar="PDIAG_PROBE_TIMEOUT", min=0.05, metavar="SECONDS",
             help="How long listing waits for a device before calling it unresponsive.")] = timeouts.PROBE_S,
+        wait_lock: Annotated[float, typer.Option(
+            "--wait-lock", envvar="PDIAG_WAIT_LOCK", min=0.0, metavar="[SECONDS]",
+            help="Wait this long for a device another pdiag process is using (bare: until it is free).")] = 0.0,
         no_color: Annotated[bool, typer.Option("--no-color", envvar=["PDIAG_NO_COLOR", "NO_COLOR"],
                                                help="Plain output without colour.")] = False,
         record: Annotated[str | None, typer.Option(
@@ -60,7 +63,8 @@ def build_app() -> typer.Typer:
                                               help="Print the version and exit.")] = False,
     ) -> None:
         state = AppState(json=json, verbose=verbose, trace=trace, sim=sim, timeout_s=timeout,
-                         probe_timeout_s=probe_timeout, color=not no_color, yes=yes)
+                         probe_timeout_s=probe_timeout, color=not no_color, yes=yes,
+                         lock_wait_s=wait_lock)
         if record:
             state.start_recording(record, (ctx.obj or {}).get("argv", []) if isinstance(ctx.obj, dict) else [])
         ctx.obj = state

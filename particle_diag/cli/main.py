@@ -27,11 +27,34 @@ def _command_name(argv: list[str]) -> str:
 _HOISTABLE = frozenset({"--json", "--trace", "--no-color", "-v", "--verbose"})
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def hoist_global_flags(args: list[str]) -> list[str]:
     end = args.index("--") if "--" in args else len(args)
     head, tail = args[:end], args[end:]
-    flags = [a for a in head if a in _HOISTABLE]
-    return flags + [a for a in head if a not in _HOISTABLE] + tail
+    flags: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(head):
+        a = head[i]
+        if a in _HOISTABLE:
+            flags.append(a)
+        elif a == "--wait-lock":  # an optional value: bare `--wait-lock` waits until the device is free
+            has_value = i + 1 < len(head) and _is_number(head[i + 1])
+            flags += ["--wait-lock", head[i + 1] if has_value else "inf"]
+            i += has_value
+        elif a.startswith("--wait-lock="):
+            flags.append(a)
+        else:
+            rest.append(a)
+        i += 1
+    return flags + rest + tail
 
 
 def run(argv: list[str] | None = None) -> None:
@@ -46,11 +69,15 @@ def main(args: list[str]) -> int:
     """Run the CLI and return its exit code; every error becomes one clear message and a documented code."""
     from particle_diag.cli import clickcompat as click
     from particle_diag.cli.app import build_app
-    from particle_diag.cli.output import envelope, print_error, print_json
-    from particle_diag.errors import ExitCode, PdiagError
+    from particle_diag.cli.interrupt import handle_signals
+    from particle_diag.cli.output import envelope, print_detail, print_error, print_json
+    from particle_diag.clock import StopRequested
+    from particle_diag.devices import lock
+    from particle_diag.errors import ExitCode, OperationInterrupted, PdiagError
 
     app = build_app()
     args = hoist_global_flags(args)
+    lock.command_line = "pdiag " + " ".join(args)  # what another process is told holds a device
     as_json = _wants_json(args)
     trace = "--trace" in args or os.environ.get("PDIAG_TRACE", "") in ("1", "true")
 
@@ -62,12 +89,29 @@ def main(args: list[str]) -> int:
             print_error(message, hint, reference)
         return code
 
+    def interrupted(exc: OperationInterrupted) -> int:
+        """Which step stopped, the device's state and the command that recovers it: one line each."""
+        if as_json:
+            print_json(envelope(_command_name(args), None, exc.as_dict()))
+        else:
+            print_error(exc.message, None, exc.reference)
+            print_detail("device", exc.device_state or "unknown")
+            print_detail("hint", exc.hint)
+        return int(ExitCode.INTERRUPTED)
+
     try:
         import typer.main
 
-        result = typer.main.get_command(app).main(args=args, prog_name="pdiag", standalone_mode=False,
-                                                  obj={"argv": args})  # --record writes the command line
+        with handle_signals():
+            result = typer.main.get_command(app).main(args=args, prog_name="pdiag", standalone_mode=False,
+                                                      obj={"argv": args})  # --record writes the command line
         return int(result or 0)
+    except OperationInterrupted as exc:
+        return interrupted(exc)
+    except StopRequested as exc:  # stopped where no device was being changed (listing, reading)
+        return interrupted(OperationInterrupted(
+            exc.step if exc.step != "a wait" else f"`pdiag {_command_name(args)}`",
+            "unchanged: pdiag was not changing any device when it stopped"))
     except PdiagError as exc:
         if as_json:  # the error's own fields (e.g. an LED no-match's suggestions) go into the envelope
             print_json(envelope(_command_name(args), None, exc.as_dict()))
@@ -84,10 +128,10 @@ def main(args: list[str]) -> int:
         return fail("usage.invalid", exc.format_message(), "", int(ExitCode.USAGE))
     except click.Exit as exc:
         return int(exc.exit_code)
-    except click.Abort:
-        return fail("interrupted", "interrupted", "", int(ExitCode.INTERRUPTED))
-    except KeyboardInterrupt:
-        return fail("interrupted", "interrupted", "", int(ExitCode.INTERRUPTED))
+    except (click.Abort, KeyboardInterrupt):  # a second Ctrl-C, or code that never reached a safe boundary
+        return interrupted(OperationInterrupted(
+            f"`pdiag {_command_name(args)}`", "unknown: pdiag was stopped before it reached a safe point",
+            "pdiag list", hint="Run `pdiag list` to see which mode each device is in now."))
     except BrokenPipeError:
         return int(ExitCode.OK)
     except Exception as exc:  # a bug: say so in one line; the traceback only with --trace

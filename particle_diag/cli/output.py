@@ -41,6 +41,11 @@ def print_error(message: str, hint: str | None, reference: str) -> None:
         err.print(f"[yellow]hint:[/] {_escape(hint)}")
 
 
+def print_detail(label: str, text: str) -> None:
+    """A labelled line under an error (``device: ...``, ``hint: ...``) on stderr."""
+    console(stderr=True).print(f"[yellow]{label}:[/] {_escape(text)}")
+
+
 def _escape(text: str) -> str:
     from rich.markup import escape
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.markup import escape
+
 from particle_diag.cli.output import console
+from particle_diag.errors import OperationInterrupted
 
 if TYPE_CHECKING:
     from particle_diag.cli.state import AppState
@@ -13,7 +16,8 @@ if TYPE_CHECKING:
 
 MODE_STYLE = {"normal": "cyan", "listening": "blue", "dfu": "yellow", "safe": "magenta",
               "protected": "red", "unknown": "dim"}
-STATUS_STYLE = {"inaccessible": "bold red", "unresponsive": "red", "unknown-pid": "dim", "protected": "red"}
+STATUS_STYLE = {"inaccessible": "bold red", "unresponsive": "red", "unknown-pid": "dim", "protected": "red",
+                "in-use": "yellow"}
 
 
 def render_list(records: list[DeviceRecord], state: AppState) -> None:
@@ -93,6 +97,11 @@ def render_outcomes(outcomes: list) -> None:  # type: ignore[type-arg]
                           f"[dim]({change.path})[/]")
             for note in change.notes:
                 out.print(f"    [dim]note: {note}[/]")
+        elif isinstance(o.error, OperationInterrupted):  # step, device state, recovery: one line each, stderr
+            err = console(stderr=True)
+            err.print(f"[red]INTERRUPTED[/] {escape(o.error.message)} [dim]({o.error.reference})[/]")
+            err.print(f"    [yellow]device:[/] {escape(o.error.device_state or 'unknown')}")
+            err.print(f"    [yellow]hint:[/] {escape(o.error.hint)}")
         else:
             message = o.error.message if who in o.error.message else f"{who}: {o.error.message}"
             out.print(f"[red]FAIL[/] {message} [dim]({o.error.reference})[/]")

@@ -25,6 +25,7 @@ class AppState:
     color: bool = True
     yes: bool = False
     _recorder: Recorder | None = None
+    lock_wait_s: float = 0.0
     _host: Host | None = None
     _bench: Bench | None = None
     _closers: list[Any] = field(default_factory=list)
@@ -40,12 +41,15 @@ class AppState:
     @property
     def host(self) -> Host:
         if self._host is None:
+            from particle_diag.cli.interrupt import current_stop
+            from particle_diag.clock import StoppableClock
             from particle_diag.devices.host import Host
             from particle_diag.transport.serial import system_ports
             from particle_diag.transport.usb import UsbBus
 
             trace = self.trace_line if self.trace else None
             observe = self._recorder.wrap_backend if self._recorder else None
+            clock = StoppableClock(stop=current_stop())  # Ctrl-C ends every wait at a safe boundary
             if self.sim:
                 from particle_diag.sim.attach import start_bench
 
@@ -53,14 +57,16 @@ class AppState:
                 self._closers.append(self._bench.close)
                 if self._recorder:
                     lister = self._recorder.wrap_lister(lister)
-                self._host = Host(UsbBus(backend, trace, observe), lister, trace=trace, simulated=True)
+                self._host = Host(UsbBus(backend, trace, observe), lister, clock=clock, trace=trace,
+                                  simulated=True)
             else:
                 lister = self._recorder.wrap_lister(system_ports) if self._recorder else system_ports
-                self._host = Host(UsbBus(None, trace, observe), lister, trace=trace)
+                self._host = Host(UsbBus(None, trace, observe), lister, clock=clock, trace=trace)
             if self.verbose or self.trace:
                 self._host.log = self.log
             self._host.probe_timeout_s = self.probe_timeout_s
             self._host.request_timeout_s = self.timeout_s
+            self._host.lock_wait_s = self.lock_wait_s
         return self._host
 
     def start_recording(self, path: str, argv: list[str]) -> None:

@@ -1,14 +1,26 @@
-"""Running one operation on many devices in parallel, keeping every device's outcome (none is dropped)."""
+"""Running one operation on many devices in parallel, keeping every device's outcome (none is dropped).
+
+A stop request (Ctrl-C) reaches every worker through the host clock's stop event: each one ends at its next
+safe boundary with its own ``OperationInterrupted`` (step, device state, recovery).  The caller does not wait
+for stragglers longer than ``STOP_GRACE_S``: a worker stuck in one USB transfer is reported with its device
+state unknown, and its daemon thread dies with the process.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from particle_diag.clock import SYSTEM_CLOCK, Clock, StopRequested, stop_event
 from particle_diag.devices.discovery import DeviceRecord
-from particle_diag.errors import ExitCode, PdiagError, ProtocolError
+from particle_diag.errors import ExitCode, OperationInterrupted, PdiagError, ProtocolError
+
+# pdiag: from Ctrl-C to reporting every device (`--all` must answer within 2 s; the CLI's watchdog forces an
+# exit at 1.8 s).  A worker in a wait stops within a poll interval; one in a USB transfer may not.
+STOP_GRACE_S = 1.2
+_JOIN_SLICE_S = 0.05
 
 
 @dataclass
@@ -30,22 +42,56 @@ class Outcome:
         return data
 
 
+def _one(record: DeviceRecord, action: Callable[[DeviceRecord], Any]) -> Outcome:
+    try:
+        return Outcome(record, result=action(record))
+    except PdiagError as exc:
+        return Outcome(record, error=exc)
+    except StopRequested as exc:  # stopped where the action had nothing to say about the device
+        return Outcome(record, error=OperationInterrupted(f"{exc.step} ({record.device_id or record.label})",
+                                                          f"{record.mode} mode (as found)"))
+    except Exception as exc:
+        return Outcome(record, error=ProtocolError(f"{type(exc).__name__}: {exc}", reference="internal"))
+
+
 def run_on_devices(records: list[DeviceRecord], action: Callable[[DeviceRecord], Any],
-                   max_workers: int = 32) -> list[Outcome]:
-    """One worker per device; results come back in the order of ``records``."""
+                   clock: Clock = SYSTEM_CLOCK) -> list[Outcome]:
+    """One worker per device; results come back in the order of ``records``.
 
-    def one(record: DeviceRecord) -> Outcome:
-        try:
-            return Outcome(record, result=action(record))
-        except PdiagError as exc:
-            return Outcome(record, error=exc)
-        except Exception as exc:
-            return Outcome(record, error=ProtocolError(f"{type(exc).__name__}: {exc}", reference="internal"))
+    When ``clock`` has a stop event (the CLI's), a stop returns within ``STOP_GRACE_S`` with every device's
+    outcome, interrupted or not."""
+    stop = stop_event(clock)
+    if len(records) == 1 and stop is None:
+        return [_one(records[0], action)]
+    outcomes: list[Outcome | None] = [None] * len(records)
 
-    if len(records) == 1:
-        return [one(records[0])]
-    with ThreadPoolExecutor(max_workers=min(max_workers, len(records))) as pool:
-        return list(pool.map(one, records))
+    def work(index: int) -> None:
+        outcomes[index] = _one(records[index], action)
+
+    threads = [threading.Thread(target=work, args=(i,), daemon=True, name=f"pdiag-device-{i}")
+               for i in range(len(records))]
+    for t in threads:
+        t.start()
+    stopped_at: float | None = None
+    for t in threads:
+        while t.is_alive():
+            t.join(_JOIN_SLICE_S)  # short joins: the main thread stays responsive to signals
+            if stop is not None and stop.is_set():
+                now = clock.monotonic()
+                stopped_at = now if stopped_at is None else stopped_at
+                if now - stopped_at >= STOP_GRACE_S:
+                    break
+    return [o if o is not None else _straggler(records[i]) for i, o in enumerate(outcomes)]
+
+
+def _straggler(record: DeviceRecord) -> Outcome:
+    from particle_diag.devices.modes import device_selector
+
+    who = device_selector(record)
+    return Outcome(record, error=OperationInterrupted(
+        f"a USB transfer to {who} (it did not reach a safe point within {STOP_GRACE_S:g} s)",
+        "unknown: it was in the middle of a request", "pdiag list",
+        hint=f"Run `pdiag list` to see its mode, then `pdiag reset {who}` if it does not answer."))
 
 
 def worst_exit_code(outcomes: list[Outcome]) -> int:

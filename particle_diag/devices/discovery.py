@@ -22,7 +22,7 @@ from particle_diag.transport.serial import PortInfo
 from particle_diag.transport.usb import UsbIdentity
 
 MODES = ("normal", "listening", "dfu", "safe", "protected", "unknown")
-STATUSES = ("normal", "listening", "dfu", "protected", "inaccessible", "unresponsive", "unknown-pid")
+STATUSES = ("normal", "listening", "dfu", "protected", "inaccessible", "unresponsive", "unknown-pid", "in-use")
 _DEVICE_ID = re.compile(r"[0-9a-fA-F]{24}")
 
 

@@ -27,6 +27,7 @@ class Host:
     request_timeout_s: float = timeouts.REQUEST_S  # --request-timeout: every control request and DFU transfer
     simulated: bool = False
     poll_interval_s: float = timeouts.BUS_POLL_S  # how often waiting code looks at the bus again
+    lock_wait_s: float = 0.0  # --wait-lock: how long to wait for a device another process holds
 
     def say(self, text: str) -> None:
         if self.log is not None:

@@ -59,6 +59,18 @@ def _summaries(modules: list[Any]) -> list[ModuleSummary]:
 
 
 def identify(record: DeviceRecord, host: Host) -> Identity:
+    """What the device says about itself, read while holding its lock (devices.lock)."""
+    from particle_diag.devices.lock import device_lock
+    from particle_diag.devices.modes import fresh_if_unprobed, unresponsive_error
+
+    with device_lock(record, host):
+        record = fresh_if_unprobed(record, host)
+        if record.status == "unresponsive" and record.problem is not None:
+            raise unresponsive_error(record, "normal")
+        return _identify(record, host)
+
+
+def _identify(record: DeviceRecord, host: Host) -> Identity:
     p = record.platform
     ident = Identity(record.device_id, p.name if p else None, p.id if p else None, record.mode,
                      device_os=record.device_os, serial_port=record.serial_port,

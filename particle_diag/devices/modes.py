@@ -18,17 +18,21 @@ from dataclasses import dataclass, field
 from particle_diag.catalog import capabilities, timeouts
 from particle_diag.catalog.requests import RequestType as R
 from particle_diag.catalog.results import Result
+from particle_diag.clock import StopRequested, checkpoint
 from particle_diag.devices.discovery import DeviceRecord, locate
 from particle_diag.devices.host import Host
+from particle_diag.devices.lock import device_lock
 from particle_diag.devices.session import control_session, open_usb
 from particle_diag.errors import (
     DeviceGoneError,
+    DeviceInUseError,
     DeviceTimeoutError,
+    OperationInterrupted,
     PdiagError,
     ProtectedDeviceError,
-    ProtocolError,
     UnsupportedError,
     UsageError,
+    WrongModeError,
 )
 from particle_diag.protocol.control import RequestFailed
 
@@ -39,10 +43,6 @@ VIAS = ("usb", "serial")
 class ModeTimeoutError(DeviceTimeoutError):
     reference = "mode.timeout"
     default_hint = "The device did not come back: check it is still plugged in, then use the buttons (see below)."
-
-
-class WrongModeError(ProtocolError):
-    reference = "mode.wrong"
 
 
 class ListeningDisabledError(UnsupportedError):
@@ -90,16 +90,27 @@ def change_mode(record: DeviceRecord, target: str, host: Host, *, timeout_s: flo
     if via is not None and via not in VIAS:
         raise UsageError(f"unknown path '{via}'", "Use --via usb or --via serial.", reference="usage.via")
     start = host.clock.monotonic()
-    _refuse_unreachable(record, target)
-    if record.mode == target:
-        change = ModeChange(record.device_id, record.mode, target, 0.0, "none", record)
-        if target == "normal":
-            change.notes.append("safe mode cannot be seen over USB: if the LED breathes magenta, run `pdiag reset`")
-        return change
-    host.say(f"{record.device_id}: {record.mode} -> {target}")
-    path, expect_reset, current = _request(record, target, host, via)
-    host.say(f"{record.device_id}: request sent ({path}); waiting for the device in {target} mode")
-    change = _confirm(current, target, host, start, timeout_s, path, expect_reset)
+    step = _Step(record, target)
+    try:
+        with device_lock(record, host):
+            record = fresh_if_unprobed(record, host)
+            step.record = record
+            _refuse_unreachable(record, target)
+            if record.mode == target:
+                change = ModeChange(record.device_id, record.mode, target, 0.0, "none", record)
+                if target == "normal":
+                    change.notes.append("safe mode cannot be seen over USB: if the LED breathes magenta, run "
+                                        "`pdiag reset`")
+                return change
+            host.say(f"{record.device_id}: {record.mode} -> {target}")
+            checkpoint(host.clock, "the switch")
+            step.sent = True
+            path, expect_reset, current = _request(record, target, host, via, start + timeout_s)
+            host.say(f"{record.device_id}: request sent ({path}); waiting for the device in {target} mode")
+            step.name = f"waiting for the device to come back in {target} mode"
+            change = _confirm(current, target, host, start, timeout_s, path, expect_reset)
+    except StopRequested:
+        raise step.interrupted() from None
     change.old_mode = record.mode
     return change
 
@@ -107,27 +118,114 @@ def change_mode(record: DeviceRecord, target: str, host: Host, *, timeout_s: flo
 def reset(record: DeviceRecord, host: Host, *, timeout_s: float = timeouts.MODE_CHANGE_S) -> ModeChange:
     """Restart the device and wait until it is back (DFU: leave DFU)."""
     start = host.clock.monotonic()
-    _refuse_unreachable(record, "normal")
-    if record.mode == "dfu":
-        path = _leave_dfu(record, host)
-        return _confirm(record, "normal", host, start, timeout_s, path, True, accept=("normal", "safe"))
-    p = record.platform
-    if p is not None and capabilities.has_control_service(p.generation, record.device_os or "0.0.0"):
-        _send_request(record, host, R.RESET, "normal")
-    elif p is not None and capabilities.has_raw_out_requests(record.device_os or "0.0.0"):
-        with control_session(record, host, reset_stale=False) as client:
-            _ignore_reset_race(lambda: client.raw_out(R.RESET))
-    else:
-        raise UnsupportedError(f"{record.label} cannot be reset over USB", button_hint(record, "normal"),
-                               reference="mode.unsupported")
-    return _confirm(record, "normal", host, start, timeout_s, "usb-request", True,
-                    accept=("normal", "safe", "listening"))
+    step = _Step(record, "normal", resetting=True)
+    try:
+        with device_lock(record, host):
+            record = fresh_if_unprobed(record, host)
+            step.record = record
+            _refuse_unreachable(record, "normal")
+            checkpoint(host.clock, "the reset")
+            step.sent = True
+            step.name = "waiting for the device to come back after the reset"
+            if record.mode == "dfu":
+                path = _leave_dfu(record, host)
+                return _confirm(record, "normal", host, start, timeout_s, path, True, accept=("normal", "safe"))
+            p = record.platform
+            if record.status == "unresponsive":
+                raise unresponsive_error(record, "normal")
+            if p is not None and capabilities.has_control_service(p.generation, record.device_os or "0.0.0"):
+                _send_request(record, host, R.RESET, "normal")
+            elif p is not None and capabilities.has_raw_out_requests(record.device_os or "0.0.0"):
+                with control_session(record, host) as client:
+                    _ignore_reset_race(lambda: client.raw_out(R.RESET))
+            else:
+                raise UnsupportedError(f"{record.label} cannot be reset over USB", button_hint(record, "normal"),
+                                       reference="mode.unsupported")
+            return _confirm(record, "normal", host, start, timeout_s, "usb-request", True,
+                            accept=("normal", "safe", "listening"))
+    except StopRequested:
+        raise step.interrupted() from None
+
+
+# -- interruptions -------------------------------------------------------------------------------------------
+class _Step:
+    """Where a mode change is, so that a Ctrl-C can say what was interrupted and how to recover."""
+
+    def __init__(self, record: DeviceRecord, target: str, *, resetting: bool = False) -> None:
+        self.record = record
+        self.target = target
+        self.resetting = resetting
+        self.sent = False
+        self.name = "the reset" if resetting else f"the switch to {target} mode"
+
+    def interrupted(self) -> OperationInterrupted:
+        record = self.record
+        who = device_selector(record)
+        if not self.sent:  # stopped before anything was sent: the device is as it was found
+            return OperationInterrupted(f"{self.name} of {who} (nothing was sent)",
+                                        f"{record.mode} mode, unchanged", "")
+        if self.resetting:
+            return OperationInterrupted(f"{self.name} of {who}",
+                                        "restarting: it comes back by itself in the mode its firmware starts in",
+                                        f"pdiag reset {who}")
+        return OperationInterrupted(
+            f"{self.name} ({who})",
+            f"switching from {record.mode} to {self.target} mode (the request was sent; not confirmed)",
+            recovery_command(record))
+
+
+def device_selector(record: DeviceRecord) -> str:
+    """What names this device on a pdiag command line: its ID, else its USB path, else its serial port."""
+    return record.device_id or (record.usb.path if record.usb else None) or record.serial_port or "?"
+
+
+def recovery_command(record: DeviceRecord) -> str:
+    """The command that puts ``record`` back in the mode it was found in (safe mode: its firmware does)."""
+    who = device_selector(record)
+    if record.mode in ("normal", "listening", "dfu"):
+        return f"pdiag enter {record.mode} {who}"
+    return f"pdiag reset {who}"
+
+
+def fresh_if_unprobed(record: DeviceRecord, host: Host) -> DeviceRecord:
+    """A device listed while another process held it was not probed: look at it again now that we hold it."""
+    if record.status != "in-use":
+        return record
+    fresh = locate(host, record.device_id, record.usb.path if record.usb else None)
+    if fresh is None:
+        raise DeviceGoneError(f"{record.label} is no longer connected (another program was using it)",
+                              reference="device.gone")
+    return fresh
+
+
+def unresponsive_error(record: DeviceRecord, target: str) -> PdiagError:
+    """Why a device did not answer its probe, said as such (busy, mute, gone, in use), with its own reference."""
+    problem = record.problem
+    buttons = "use the buttons: " + button_hint(record, target)
+    if isinstance(problem, DeviceInUseError):
+        return problem
+    if isinstance(problem, DeviceGoneError):
+        return DeviceGoneError(f"{record.label} left the bus while pdiag was reading it",
+                               f"Plug it back in and run the command again; if it keeps vanishing, {buttons}",
+                               reference="device.gone")
+    if isinstance(problem, DeviceTimeoutError) and problem.reference == "device.request-timeout":
+        return DeviceTimeoutError(
+            f"{record.label} does not complete control requests: its application is blocking the system thread",
+            "Restart it (`pdiag reset` answers even now, or tap RESET), put it in DFU mode with `pdiag enter dfu` "
+            f"(the serial port still works), or {buttons}", reference="device.busy")
+    return DeviceTimeoutError(f"{record.label} stopped answering on USB",
+                              f"Unplug it and plug it back in; if it stays silent, {buttons}",
+                              reference="device.mute")
 
 
 # -- choosing and sending the request ------------------------------------------------------------------------
 def _refuse_unreachable(record: DeviceRecord, target: str) -> None:
     if record.status == "inaccessible" and record.problem is not None:
         raise record.problem
+    # A device that did not answer its probe can still be put in DFU mode through its serial port (the magic
+    # baud rate is handled by the USB stack, not the application); every other switch needs it to answer.
+    if record.status == "unresponsive" and not (target == "dfu" and record.serial_port):
+        raise unresponsive_error(record, target)
     if record.status == "protected" and record.mode != "dfu":
         raise ProtectedDeviceError(
             f"{record.label}: Device Protection refuses mode changes over USB",
@@ -136,7 +234,8 @@ def _refuse_unreachable(record: DeviceRecord, target: str) -> None:
         )
 
 
-def _request(record: DeviceRecord, target: str, host: Host, via: str | None) -> tuple[str, bool, DeviceRecord]:
+def _request(record: DeviceRecord, target: str, host: Host, via: str | None,
+             deadline: float) -> tuple[str, bool, DeviceRecord]:
     """Send what makes the device change mode; returns (path, whether it resets on the way, the record to
     confirm against: a device that had to leave DFU first has a new address)."""
     if record.mode == "dfu":
@@ -145,15 +244,17 @@ def _request(record: DeviceRecord, target: str, host: Host, via: str | None) -> 
         path = _leave_dfu(record, host)
         if target == "normal":
             return path, True, record
-        # DFU -> listening (or safe without 0xFA): back to the application first, then ask again.
-        back = _confirm(record, "normal", host, host.clock.monotonic(), timeouts.MODE_CHANGE_S, path, True,
+        # DFU -> listening (or safe without 0xFA): back to the application first, then ask again, all within
+        # the caller's --timeout.
+        now = host.clock.monotonic()
+        back = _confirm(record, "normal", host, now, max(0.0, deadline - now), path, True,
                         accept=("normal", "safe"))
         assert back.record is not None
         record = back.record
     p = record.platform
     version = record.device_os or "0.0.0"
     has_requests = p is not None and capabilities.has_control_service(p.generation, version) and \
-        record.status not in ("unresponsive",)
+        record.status != "unresponsive"
     if via == "serial" or not has_requests:
         return _serial_path(record, target, host, version), target in ("dfu",), record
     request = {"dfu": R.DFU_MODE, "safe": R.SAFE_MODE, "listening": R.START_LISTENING,
@@ -164,7 +265,7 @@ def _request(record: DeviceRecord, target: str, host: Host, via: str | None) -> 
 
 def _send_request(record: DeviceRecord, host: Host, request: int, target: str) -> None:
     try:
-        with control_session(record, host) as client:
+        with control_session(record, host) as client:  # RESET(0) on open is safe: we hold the device's lock
             reply = client.request(request)
     except DeviceGoneError as exc:
         raise DeviceGoneError(f"{record.label} was unplugged during the switch to {target} mode",

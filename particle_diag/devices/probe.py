@@ -9,6 +9,7 @@ from particle_diag.devices.discovery import DeviceRecord
 from particle_diag.devices.host import Host
 from particle_diag.devices.session import control_session, open_usb
 from particle_diag.errors import (
+    DeviceInUseError,
     DeviceTimeoutError,
     PdiagError,
     PermissionDeniedError,
@@ -19,16 +20,18 @@ from particle_diag.protocol.control import ControlClient
 from particle_diag.transport.serial import SerialConsole
 
 
-def probe_mode(record: DeviceRecord, host: Host, *, reset_stale: bool = True) -> None:
+def probe_mode(record: DeviceRecord, host: Host) -> None:
     """Fill in mode, status and Device OS of a device seen with its normal (serial) PID.
 
-    ``reset_stale=False`` (watch) leaves other processes' in-flight requests alone: no RESET(0) on open."""
+    A probe shares the device's lock with other listings and sends no RESET(0) on open, so it never cancels
+    another process's requests; a device another command holds is marked ``in-use`` and not opened."""
     host.say(f"probing {record.device_id or record.usb.path if record.usb else '?'} over control requests")
     try:
-        with control_session(record, host, request_timeout_s=host.probe_timeout_s,
-                             reset_stale=reset_stale) as client:
+        with control_session(record, host, request_timeout_s=host.probe_timeout_s, probe=True) as client:
             record.device_os = _raw_version(client)
             _probe_with_requests(record, client, host)
+    except DeviceInUseError as exc:
+        record.mode, record.status, record.problem = "unknown", "in-use", exc
     except DeviceTimeoutError as exc:
         record.mode, record.status, record.problem = "unknown", "unresponsive", exc
     except PdiagError as exc:
@@ -103,10 +106,13 @@ def probe_dfu_protection(record: DeviceRecord, host: Host) -> None:
     from particle_diag.protocol.memory_layout import parse_layout
 
     try:
-        with open_usb(record, host) as dev:
+        with open_usb(record, host, shared=True) as dev:
             # the bootloader pads the state to 8 characters with NULs ("sm=p\0\0\0\0", usbd_device.cpp)
             state = (dev.string(0xFA) or "").rstrip("\x00") or None
             layouts = dev.interface_strings()
+    except DeviceInUseError as exc:
+        record.status, record.problem = "in-use", exc
+        return
     except PdiagError as exc:
         record.problem = exc
         return

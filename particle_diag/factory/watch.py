@@ -60,7 +60,7 @@ def probe_quietly(record: DeviceRecord, host: Host) -> None:
     """Like discovery's probe, but without RESET(0) on open: other processes' requests are left alone."""
     from particle_diag.devices.probe import probe_mode
 
-    probe_mode(record, host, reset_stale=False)
+    probe_mode(record, host)
 
 
 def list_devices(host: Host, busy: frozenset[str] = frozenset()) -> list[DeviceRecord]:

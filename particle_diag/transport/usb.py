@@ -18,6 +18,7 @@ import usb.util
 from particle_diag.catalog import timeouts
 from particle_diag.errors import (
     DeviceGoneError,
+    DeviceInUseError,
     DeviceTimeoutError,
     EnvironmentMissingError,
     PdiagError,
@@ -85,6 +86,11 @@ def translate(exc: Exception, what: str) -> PdiagError:
     code = getattr(exc, "errno", None)
     if code in (errno.EACCES, errno.EPERM):
         return PermissionDeniedError(f"{what}: permission denied opening the USB device")
+    if code == errno.EBUSY:  # another program (dfu-util, particle-cli, a second pdiag) claimed the interface
+        return DeviceInUseError(f"{what}: the device is in use by another program (its interface is claimed: "
+                                f"Resource busy)", "Close the other program (dfu-util, particle-cli, another "
+                                "pdiag) and run the command again; the device itself is fine.",
+                                reference="device.in-use-other")
     if code == errno.EPIPE:
         return TransferStallError(f"{what}: the device refused the request (stall)")
     if code in (errno.ENODEV, errno.ENOENT, errno.ESHUTDOWN):

@@ -84,7 +84,7 @@ def test_identify_legacy_firmware_over_the_serial_console(pdiag):
         (["--sim", "boron", "identify", "ffff"], 3, "device.no-match"),
         (["--sim", "boron,argon", "identify"], 4, "device.ambiguous"),
         (["--sim", "argon+noaccess", "identify"], 5, "host.permission"),
-        (["--sim", "boron+busy", "--probe-timeout", "0.3", "identify"], 6, "device.request-timeout"),
+        (["--sim", "boron+busy", "--probe-timeout", "0.3", "identify"], 6, "device.busy"),
         (["--sim", "boron+vanish", "identify"], 7, "device.gone"),
         (["--sim", "electron/1.0.1:listening+garbled", "identify"], 7, "serial.garbled"),
     ],

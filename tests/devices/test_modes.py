@@ -93,7 +93,7 @@ def test_already_there_does_nothing(bench):
 
 @pytest.mark.parametrize(("spec", "target", "reference", "code"), [
     ("boron+noreturn", "dfu", "mode.timeout", ExitCode.TIMEOUT),
-    ("boron+wrongmode", "dfu", "mode.wrong", ExitCode.PROTOCOL),
+    ("boron+wrongmode", "dfu", "mode.wrong", ExitCode.WRONG_MODE),
     ("p2+protected", "dfu", "device.protected", ExitCode.PROTECTED),
     ("boron+nolisten", "listening", "mode.listening-disabled", ExitCode.UNSUPPORTED),
     ("xenon/0.8.0-rc.1", "safe", "mode.unsupported", ExitCode.UNSUPPORTED),  # no requests, no port path

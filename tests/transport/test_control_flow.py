@@ -92,7 +92,7 @@ def test_four_request_limit_busy_is_retried(make_bench):
 
 def test_device_that_stops_answering_mid_request(make_bench):
     vb = make_bench("argon+mute")
-    with control_session(_only(vb), vb.host, reset_stale=False) as client, pytest.raises(DeviceTimeoutError):
+    with control_session(_only(vb), vb.host, probe=True) as client, pytest.raises(DeviceTimeoutError):
         client.request(72)
 
 

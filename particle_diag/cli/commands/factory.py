@@ -266,12 +266,16 @@ def watch_command(
     watcher = Watcher(host, settle_s=settle)
     view = _WatchView(state, "json" if as_json else "jsonl" if jsonl else None, watcher)
     checks = _WatchChecks(station, host, watcher, view) if station is not None else None
+    from particle_diag.clock import StopRequested
+
     with view:
         try:
             for event in watcher.run(interval_s=interval, duration_s=duration, count=count, initial=initial):
                 view.event(event.to_dict())
                 if checks is not None and event.event == "added" and event.record is not None:
                     checks.submit(event.record)
+        except StopRequested:
+            pass  # Ctrl-C is how a watch without --duration ends: every event seen is still reported below
         finally:
             if checks is not None:
                 checks.finish()

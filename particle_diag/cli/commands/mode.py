@@ -73,7 +73,7 @@ def _run(state: AppState, command: str, selectors: list[str], all_devices: bool,
     from particle_diag.devices.select import select
 
     chosen = select(discover(state.host), selectors, all_devices=all_devices)
-    outcomes = run_on_devices(chosen, action)
+    outcomes = run_on_devices(chosen, action, state.host.clock)
     code = worst_exit_code(outcomes)
     if state.json:
         failed = [o for o in outcomes if o.error is not None]
