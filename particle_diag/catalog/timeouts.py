@@ -65,6 +65,26 @@ SERIAL_IDLE_S = 0.01
 # second on every Particle MCU; a whole-bank erase a few seconds).
 DFU_BUSY_S = 30.0
 
+# pdiag: the longest pause between two GETSTATUS polls, whatever bwPollTimeout the device asks for.  The field
+# is 24 bits (up to 4.6 hours); Particle's bootloaders ask for tens of milliseconds per block, so a device asking
+# for minutes is faulty or hostile.  Polling sooner is harmless: the bootloader does the work right after its
+# dfuDNBUSY answer (device-os bootloader/src/nRF52840/usbd_dfu.cpp) and answers dfuDNBUSY again while busy.
+# Capped, a wait stays bounded by DFU_BUSY_S and notices Ctrl-C.
+DFU_POLL_CAP_S = 1.0
+
+# -- interruptions and device locks (docs/modes.md) ---------------------------------------------------------
+# pdiag: from Ctrl-C to every device of `--all` reported (the brief: within 2 s).  A worker in a wait stops at
+# once; one inside a single USB transfer is reported with its state unknown after this.
+STOP_GRACE_S = 1.2
+# pdiag: from the first Ctrl-C to a forced KeyboardInterrupt in code that never waits through the clock
+# (a prompt): longer than STOP_GRACE_S, shorter than the 2 s a person is promised.
+STOP_FORCE_S = 1.8
+# pdiag: how often a process waiting for a device's lock (--wait-lock) looks again.
+LOCK_POLL_S = 0.05
+# pdiag: what a command adds to the probe timeout when a listing's shared probe holds the device (it ends
+# within the probe timeout, so the command waits for it instead of failing "in use").
+LOCK_PROBE_GRACE_S = 0.5
+
 # -- factory station -----------------------------------------------------------------------------------------
 # Default step budgets of a station spec (docs/factory.md; each step's ``timeout_s`` overrides them).
 STEP_S: dict[str, float] = {"enter": MODE_CHANGE_S, "reset": MODE_CHANGE_S, "identify": 30.0, "wait": 3600.0}

@@ -3,7 +3,7 @@
 The handler only sets the stop event that the host's ``StoppableClock`` watches, so a wait ends at once and the
 library reports where it stopped (``OperationInterrupted``: step, device state, recovery command).  Code that
 never waits through the clock (a blocking prompt, a long computation) is interrupted the old way after
-``GRACE_S``: a watchdog raises KeyboardInterrupt in the main thread; a second signal does so at once.
+``timeouts.STOP_FORCE_S``: a watchdog raises KeyboardInterrupt in the main thread; a second signal does so at once.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-# From the stop request to a forced KeyboardInterrupt; `--all` returns before it (devices.batch.STOP_GRACE_S).
-GRACE_S = 1.8
+from particle_diag.catalog import timeouts
 
 _current: threading.Event | None = None
 
@@ -39,7 +38,7 @@ def handle_signals() -> Iterator[threading.Event]:
         stop.set()
         import _thread
 
-        timer = threading.Timer(GRACE_S, lambda: _thread.interrupt_main(signal.SIGINT))
+        timer = threading.Timer(timeouts.STOP_FORCE_S, lambda: _thread.interrupt_main(signal.SIGINT))
         timer.daemon = True
         watchdog.append(timer)
         timer.start()

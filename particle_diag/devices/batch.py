@@ -13,13 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from particle_diag.catalog import timeouts
 from particle_diag.clock import SYSTEM_CLOCK, Clock, StopRequested, stop_event
 from particle_diag.devices.discovery import DeviceRecord
 from particle_diag.errors import ExitCode, OperationInterrupted, PdiagError, ProtocolError
 
-# pdiag: from Ctrl-C to reporting every device (`--all` must answer within 2 s; the CLI's watchdog forces an
-# exit at 1.8 s).  A worker in a wait stops within a poll interval; one in a USB transfer may not.
-STOP_GRACE_S = 1.2
+STOP_GRACE_S = timeouts.STOP_GRACE_S
 _JOIN_SLICE_S = 0.05
 
 

@@ -10,7 +10,7 @@ pdiag never leaves a device locked.
   holder's pid and command line, or waits for it with ``--wait-lock`` (``Host.lock_wait_s``).
 * Listing probes take it shared and never wait: a device held by another command is listed as ``in-use`` and
   not opened, so a listing never disturbs a flash.  A command that finds only a listing in its way waits for
-  it (``PROBE_GRACE``: a probe lasts at most the probe timeout).
+  it (``timeouts.LOCK_PROBE_GRACE_S`` beyond the probe timeout: a probe lasts at most the probe timeout).
 * The lock is per process and re-entrant: ``flash`` holds it and the mode changes it makes take it again.
 * In-process virtual devices (``--sim``) are private to their process: their keys carry the pid, so two
   processes' benches never contend.  Devices inside ``pdiag sim run`` look real and are locked as real.
@@ -31,15 +31,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from particle_diag.catalog import timeouts
 from particle_diag.devices.discovery import DeviceRecord
 from particle_diag.devices.host import Host
 from particle_diag.errors import DeviceInUseError, EnvironmentMissingError
 
 LOCK_DIR_ENV = "PDIAG_LOCK_DIR"
-# How often a process waiting for a device's lock looks again (timeout: belongs with the catalog's table).
-LOCK_POLL_S = 0.05
-# pdiag: extra time a command gives a listing's shared probe to finish before calling the device in use.
-PROBE_GRACE_MARGIN_S = 0.5
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
@@ -170,13 +167,13 @@ def _acquire(key: str, record: DeviceRecord, host: Host, shared: bool, wait_s: f
         owner = _read_holder(lock_dir() / f"{key}.lock")
         allowed = wait_s
         if not shared and owner.kind == "probe":
-            allowed = max(wait_s, host.probe_timeout_s + PROBE_GRACE_MARGIN_S)  # a listing: it ends soon
+            allowed = max(wait_s, host.probe_timeout_s + timeouts.LOCK_PROBE_GRACE_S)  # a listing: it ends soon
         if shared or host.clock.monotonic() - start >= allowed:
             raise DeviceInUseError(
                 f"{record.label} is in use by {owner.describe()}",
                 "Wait for that command to finish, or add --wait-lock [SECONDS] to wait for it "
                 "(`pdiag list` shows which devices are in use).")
-        host.clock.sleep(LOCK_POLL_S)
+        host.clock.sleep(timeouts.LOCK_POLL_S)
 
 
 def _try_lock(key: str, shared: bool, private: bool) -> bool:

@@ -123,7 +123,7 @@ def reset(record: DeviceRecord, host: Host, *, timeout_s: float = timeouts.MODE_
         with device_lock(record, host):
             record = fresh_if_unprobed(record, host)
             step.record = record
-            _refuse_unreachable(record, "normal")
+            _refuse_unreachable(record, "normal", resetting=True)
             checkpoint(host.clock, "the reset")
             step.sent = True
             step.name = "waiting for the device to come back after the reset"
@@ -131,18 +131,20 @@ def reset(record: DeviceRecord, host: Host, *, timeout_s: float = timeouts.MODE_
                 path = _leave_dfu(record, host)
                 return _confirm(record, "normal", host, start, timeout_s, path, True, accept=("normal", "safe"))
             p = record.platform
-            if record.status == "unresponsive":
+            raw_reset = p is not None and capabilities.has_raw_out_requests(record.device_os or "0.0.0")
+            if record.status == "unresponsive" and (not raw_reset or isinstance(record.problem, DeviceGoneError)):
                 raise unresponsive_error(record, "normal")
-            if p is not None and capabilities.has_control_service(p.generation, record.device_os or "0.0.0"):
+            if record.status != "unresponsive" and p is not None and \
+                    capabilities.has_control_service(p.generation, record.device_os or "0.0.0"):
                 _send_request(record, host, R.RESET, "normal")
-            elif p is not None and capabilities.has_raw_out_requests(record.device_os or "0.0.0"):
+            elif raw_reset:  # answered in the USB interrupt: works while the application blocks the system thread
                 with control_session(record, host) as client:
                     _ignore_reset_race(lambda: client.raw_out(R.RESET))
             else:
                 raise UnsupportedError(f"{record.label} cannot be reset over USB", button_hint(record, "normal"),
                                        reference="mode.unsupported")
             return _confirm(record, "normal", host, start, timeout_s, "usb-request", True,
-                            accept=("normal", "safe", "listening"))
+                            accept=("normal", "safe", "listening"), busy_is_back=True)
     except StopRequested:
         raise step.interrupted() from None
 
@@ -219,12 +221,13 @@ def unresponsive_error(record: DeviceRecord, target: str) -> PdiagError:
 
 
 # -- choosing and sending the request ------------------------------------------------------------------------
-def _refuse_unreachable(record: DeviceRecord, target: str) -> None:
+def _refuse_unreachable(record: DeviceRecord, target: str, *, resetting: bool = False) -> None:
     if record.status == "inaccessible" and record.problem is not None:
         raise record.problem
     # A device that did not answer its probe can still be put in DFU mode through its serial port (the magic
-    # baud rate is handled by the USB stack, not the application); every other switch needs it to answer.
-    if record.status == "unresponsive" and not (target == "dfu" and record.serial_port):
+    # baud rate is handled by the USB stack, not the application), and reset by a raw request (answered in the
+    # USB interrupt); every other switch needs it to answer.
+    if record.status == "unresponsive" and not resetting and not (target == "dfu" and record.serial_port):
         raise unresponsive_error(record, target)
     if record.status == "protected" and record.mode != "dfu":
         raise ProtectedDeviceError(
@@ -339,7 +342,9 @@ def _ignore_reset_race(action: Callable[[], object]) -> None:
 
 # -- confirmation ------------------------------------------------------------------------------------------
 def _confirm(record: DeviceRecord, target: str, host: Host, start: float, timeout_s: float, path: str,
-             expect_reset: bool, accept: tuple[str, ...] | None = None) -> ModeChange:
+             expect_reset: bool, accept: tuple[str, ...] | None = None, busy_is_back: bool = False) -> ModeChange:
+    """Wait until the device is seen again in one of ``accept`` modes.  ``busy_is_back`` (a reset): a device that
+    re-enumerated but whose application blocks the system thread again is back, and says so."""
     accept = accept or (target,)
     deadline = start + timeout_s
     old_address = record.usb.address if record.usb else None
@@ -354,6 +359,12 @@ def _confirm(record: DeviceRecord, target: str, host: Host, start: float, timeou
             seen = None  # the bus changes under us while the device re-enumerates
         fresh = seen is not None and (not expect_reset or seen.usb is None or old_address is None
                                       or (seen.usb.address, seen.usb.pid) != (old_address, old_pid))
+        if seen is not None and fresh and seen.status == "unresponsive" and busy_is_back:
+            change = ModeChange(record.device_id, record.mode, "unknown", now - start, path, seen)
+            change.confirmed_by = "re-enumeration"
+            why = unresponsive_error(seen, "safe")
+            change.notes.append(f"it restarted, but still does not answer: {why.message.split(') ', 1)[-1]}")
+            return change
         if seen is not None and fresh and seen.status != "unresponsive":
             mode = "safe" if target == "safe" and path != "none" and seen.mode == "normal" else seen.mode
             if mode in accept or (target == "normal" and seen.mode in accept):

@@ -129,7 +129,7 @@ class ControlClient:
         """RESET(0): cancel requests a previous process left on the device; its answer does not matter."""
         try:
             self._service(SERVICE_RESET, 0, 0)
-        except ProtocolError:
+        except PdiagError:  # a stall, or a device too busy or mute to answer: nothing to free then
             pass
 
     def raw_in(self, index: int, length: int = 64) -> bytes:

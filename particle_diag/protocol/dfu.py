@@ -195,6 +195,12 @@ class FlashInterruptedError(ProtocolError):
 
 
 # --------------------------------------------------------------------------------------------------
+def poll_pause_s(status: DfuStatus) -> float:
+    """The device's bwPollTimeout, capped at ``timeouts.DFU_POLL_CAP_S`` (a 24-bit field: up to 4.6 hours; a
+    device asking for minutes is faulty, and the whole wait stays bounded by ``busy_timeout_s``)."""
+    return min(status.poll_timeout_ms / 1000, timeouts.DFU_POLL_CAP_S)
+
+
 @dataclass(frozen=True)
 class DfuStatus:
     status: DfuStatusCode
@@ -322,7 +328,7 @@ class DfuClient:
                 if status.state == DfuState.DFU_ERROR:
                     self.clear_status()
                 elif status.state in _BUSY_STATES:
-                    self._clock.sleep(status.poll_timeout_ms / 1000)
+                    self._clock.sleep(poll_pause_s(status))
                 else:
                     self.abort()
             except TransferStallError:
@@ -416,7 +422,7 @@ class DfuClient:
                 return status
             if self._clock.monotonic() > deadline:
                 break
-            self._clock.sleep(status.poll_timeout_ms / 1000)
+            self._clock.sleep(poll_pause_s(status))
         raise DeviceTimeoutError(
             f"{what}: the device stayed busy for more than {self.busy_timeout_s:g} s", reference="dfu.busy"
         )
@@ -617,7 +623,7 @@ class DfuClient:
                 if status.state == DfuState.DFU_ERROR or status.status != DfuStatusCode.OK:
                     self._raise_status(status, what)
                 if status.state in _BUSY_STATES or status.state == DfuState.DFU_MANIFEST_SYNC:
-                    self._clock.sleep(status.poll_timeout_ms / 1000)
+                    self._clock.sleep(poll_pause_s(status))
                     continue
                 if status.state in (*_MANIFEST_STATES, DfuState.DFU_DNLOAD_IDLE):
                     return status.state

@@ -43,6 +43,7 @@ class Behaviour:
     never_return: bool = False  # after leaving the bus, never come back
     wrong_mode: bool = False  # come back in normal mode whatever mode was asked for
     enumerate_delay_s: float = 0.0  # from leaving the bus to re-appearing
+    claimed: bool = False  # another program holds the DFU interface (claiming it fails: Resource busy)
     service: ServiceBehaviour = field(default_factory=ServiceBehaviour)
 
 
@@ -83,6 +84,7 @@ class VirtualDevice:
             vanish_on_request=R.GET_MODULE_INFO if spec.has("vanish") else None,
             never_return=spec.has("noreturn"),
             wrong_mode=spec.has("wrongmode"),
+            claimed=spec.has("claimed"),
         )
         if spec.has("slowreset"):
             self.behaviour.reset_delay_s = 5.0

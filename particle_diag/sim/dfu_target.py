@@ -95,6 +95,7 @@ class DfuTarget:
         self.state = DfuState.DFU_IDLE
         self.status = DfuStatusCode.OK
         self.poll_timeout_ms = 0
+        self.long_poll_ms: int | None = None  # +longpoll: the bwPollTimeout every busy state asks for
         self.address_pointer = 0
         self.log: list[LogEntry] = []
         self.blocks_written = 0
@@ -274,6 +275,8 @@ class DfuTarget:
         self._after_reply = lambda: self._execute(block, data)
 
     def _busy_ms(self, block: int, data: bytes) -> int:
+        if self.long_poll_ms is not None:
+            return self.long_poll_ms
         if block == 0 and data[0] == DfuseCommand.ERASE_PAGE and len(data) == 5:
             return self.flash.erase_ms(struct.unpack_from("<I", data, 1)[0])
         if block >= 2:
@@ -398,6 +401,11 @@ def arm_unplug(device: VirtualDevice, after_blocks: int) -> DfuTarget:
 UNPLUG_AFTER_BLOCKS = 5
 
 
+# +longpoll: a bootloader asking for a 200 s wait after every DNLOAD (the 24-bit field allows 4.6 hours);
+# hypothetical, no Particle bootloader is known to do it: it drives pdiag's cap on device-requested waits.
+LONG_POLL_MS = 200_000
+
+
 def apply_spec_flags(device: VirtualDevice, flags: frozenset[str]) -> None:
     from particle_diag.sim.flash import REALISTIC
 
@@ -405,3 +413,7 @@ def apply_spec_flags(device: VirtualDevice, flags: frozenset[str]) -> None:
         device.flash_timing = REALISTIC
     if "unplugwrite" in flags:
         arm_unplug(device, UNPLUG_AFTER_BLOCKS)
+    if "longpoll" in flags:
+        from particle_diag.sim.firmware import flash_target
+
+        flash_target(device).long_poll_ms = LONG_POLL_MS

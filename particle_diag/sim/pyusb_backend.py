@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 LIBUSB_ERROR_ACCESS = -3
 LIBUSB_ERROR_NO_DEVICE = -4
 LIBUSB_ERROR_TIMEOUT = -7
+LIBUSB_ERROR_BUSY = -6
 LIBUSB_ERROR_PIPE = -9
 
 _DEVICE_FIELDS = (
@@ -131,6 +132,9 @@ class BenchBackend(usb.backend.IBackend):
 
     def claim_interface(self, dev_handle: _Handle, intf: int) -> None:
         self._check_present(dev_handle.device, dev_handle.generation)
+        if dev_handle.device.behaviour.claimed and dev_handle.device.mode == "dfu":
+            # another program (dfu-util) holds the DFU interface: libusb_claim_interface fails with BUSY
+            raise usb.core.USBError("Resource busy", LIBUSB_ERROR_BUSY, errno.EBUSY)
 
     def release_interface(self, dev_handle: _Handle, intf: int) -> None:
         pass

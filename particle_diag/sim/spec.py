@@ -31,6 +31,8 @@ FLAGS = {
     "slowreset": "the device takes 5 s to reset (Device OS waits about 1 s)",
     "vanish": "the device is unplugged while it answers a module-info request (request 90)",
     "unplugwrite": "the cable is pulled during a DFU write (after 5 data blocks); re-plugged, the device works",
+    "longpoll": "in DFU the bootloader asks for a 200 s poll wait (bwPollTimeout) after every download request",
+    "claimed": "another program (dfu-util) holds the DFU interface: claiming it fails with Resource busy",
     "slowflash": "realistic flash timing in DFU: ~85 ms per 4 KB erase, ~42 ms per 4 KB write (bwPollTimeout)",
 }
 

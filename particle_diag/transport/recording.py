@@ -424,7 +424,10 @@ def status_of(exc_type: type[BaseException] | None) -> str:
     """The ``end`` record's status for the exception a session ended with (none: ok)."""
     if exc_type is None:
         return "ok"
-    if issubclass(exc_type, KeyboardInterrupt) or exc_type.__name__ == "Abort":
+    from particle_diag.clock import StopRequested
+    from particle_diag.errors import OperationInterrupted
+
+    if issubclass(exc_type, (KeyboardInterrupt, StopRequested, OperationInterrupted)) or exc_type.__name__ == "Abort":
         return "interrupted"
     return "error"
 
