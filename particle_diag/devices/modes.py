@@ -207,7 +207,7 @@ def unresponsive_error(record: DeviceRecord, target: str) -> PdiagError:
     if isinstance(problem, DeviceInUseError):
         return problem
     if isinstance(problem, DeviceGoneError):
-        return DeviceGoneError(f"{record.label} left the bus while pdiag was reading it",
+        return DeviceGoneError(f"{record.label} left the bus while pdiag was reading it ({problem.message})",
                                f"Plug it back in and run the command again; if it keeps vanishing, {buttons}",
                                reference="device.gone")
     if isinstance(problem, DeviceTimeoutError) and problem.reference == "device.request-timeout":
