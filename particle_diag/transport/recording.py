@@ -161,6 +161,9 @@ class Recorder:
             raise UsageError(f"--record {path}: cannot write in {directory}: {exc.strerror}",
                              "Choose a file in a directory you can write to.",
                              reference="usage.record-file") from exc
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # the permissions any file the user writes gets (mkstemp makes it 0600)
         self._file: IO[str] | None = os.fdopen(fd, "w", encoding="utf-8")
         self._clock = clock
         self._t0 = clock.monotonic()

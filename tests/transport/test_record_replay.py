@@ -222,3 +222,20 @@ def test_ctrl_c_leaves_a_complete_recording(tmp_path):
     rs = records(file)
     assert rs[0]["type"] == "header" and rs[-1]["type"] == "end" and rs[-1]["status"] == "interrupted"
     assert not list(tmp_path.glob(".r.jsonl.*"))
+
+
+def test_a_record_file_that_cannot_be_written_is_a_usage_error(pdiag, tmp_path):
+    for target, why in ((tmp_path / "missing" / "r.jsonl", "cannot write"), (tmp_path, "directory")):
+        result = pdiag("--sim", "boron", "--record", str(target), "--json", "list")
+        assert result.code == 2, result.out
+        assert result.json["error"]["reference"] == "usage.record-file" and why in result.json["error"]["message"]
+
+
+def test_the_recording_gets_the_permissions_of_any_file_the_user_writes(pdiag, tmp_path):
+    file = tmp_path / "r.jsonl"
+    old = os.umask(0o022)
+    try:
+        assert pdiag("--sim", "boron", "--record", str(file), "list").code == 0
+    finally:
+        os.umask(old)
+    assert file.stat().st_mode & 0o777 == 0o644
