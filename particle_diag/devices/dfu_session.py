@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from particle_diag.clock import SYSTEM_CLOCK, Clock
 from particle_diag.devices.discovery import DeviceRecord
 from particle_diag.devices.host import Host
+from particle_diag.devices.protection import require_consent
 from particle_diag.devices.session import open_usb
 from particle_diag.errors import ProtectedDeviceError, UsageError
 from particle_diag.protocol.dfu import DfuClient, Progress
@@ -119,19 +120,26 @@ def read_memory(session: DfuSession, alt: int, address: int, length: int,
 
 
 def write_memory(session: DfuSession, alt: int, address: int, data: bytes, progress: Progress | None = None,
-                 *, verify: bool = False) -> TransferReport:
-    """Erase the sectors the data touches, write it, optionally read it back (reference §4.3)."""
+                 *, verify: bool = False, consent: bool = False) -> TransferReport:
+    """Erase the sectors the data touches, write it, optionally read it back (reference §4.3).
+
+    ConsentRequiredError unless the sectors hold plain user data or ``consent`` (devices/protection.py)."""
     layout = session.select(alt)
     layout.check_access(address, len(data), "write")
+    require_consent(session.record.platform, alt, address, len(data), consent=consent, verb="write", layout=layout)
     start, before = session.clock.monotonic(), session.control_transfers
     session.client.write(layout, address, data, progress, verify=verify)
     return _report(session, "write", alt, address, len(data), start, before)
 
 
-def erase_memory(session: DfuSession, alt: int, address: int, length: int) -> TransferReport:
-    """ERASE_PAGE every sector the range touches: whole sectors, so possibly more than ``length`` bytes."""
+def erase_memory(session: DfuSession, alt: int, address: int, length: int, *,
+                 consent: bool = False) -> TransferReport:
+    """ERASE_PAGE every sector the range touches: whole sectors, so possibly more than ``length`` bytes.
+
+    ConsentRequiredError unless the sectors hold plain user data or ``consent`` (devices/protection.py)."""
     layout = session.select(alt)
     layout.check_access(address, length, "erase")
+    require_consent(session.record.platform, alt, address, length, consent=consent, verb="erase", layout=layout)
     start, before = session.clock.monotonic(), session.control_transfers
     sectors = session.client.erase(layout, address, length)
     erased = sum(layout.segment_at(s).sector_size for s in sectors)  # type: ignore[union-attr]

@@ -25,6 +25,7 @@ Behaviour follows Device OS ``bootloader/src/nRF52840/usbd_dfu.cpp`` (reference 
 
 from __future__ import annotations
 
+import signal
 import struct
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -106,6 +107,8 @@ class DfuTarget:
         self.on_unplug: Callable[[], None] | None = None  # e.g. VirtualDevice.detach: the device leaves the bus
         self.stall_next_commands = 0
         self.never_reply = False
+        self.interrupt_at: str | None = None  # one-shot: SIGINT to the host at this stage (INTERRUPT_FLAGS)
+        self._wrote = False
         self._pending: tuple[int, bytes] | None = None  # (block, data) of the DNLOAD awaiting GETSTATUS
         self._after_reply: Callable[[], None] | None = None
         self._manifest_action: Callable[[], None] | None = (
@@ -149,6 +152,7 @@ class DfuTarget:
         self._pending = None
         self._after_reply = None
         self._manifest_action = None
+        self._wrote = False
 
     # -- ControlHandler ----------------------------------------------------------------------------
     def handle_in(self, setup: SetupPacket) -> bytes:
@@ -246,6 +250,7 @@ class DfuTarget:
         if not data:
             self.state = DfuState.DFU_MANIFEST_SYNC  # leave request (§4.5)
             self.log.append(LogEntry("LEAVE", self.address_pointer, alt=self.alt))
+            self._stage_reached("leave")
             return
         if block == 0 and self.stall_next_commands > 0:
             self.stall_next_commands -= 1
@@ -315,6 +320,7 @@ class DfuTarget:
                 raise _DfuError(DfuStatusCode.errTARGET)  # mass erase: unsupported on Particle (§4.2)
             sector = self.flash.erase_sector(self._command_address(data))
             self.log.append(LogEntry("ERASE", sector, alt=self.alt))
+            self._stage_reached("erase")
         elif command == DfuseCommand.READ_UNPROTECT:
             raise _DfuError(DfuStatusCode.errUNKNOWN)
         elif command == DfuseCommand.ENTER_SAFE_MODE:
@@ -335,6 +341,9 @@ class DfuTarget:
         self.flash.write(address, data)
         self.blocks_written += 1
         self.log.append(LogEntry("WRITE", address, len(data), alt=self.alt))
+        self._wrote = True
+        if self.blocks_written == 3:
+            self._stage_reached("write")
         self.state, self.status = DfuState.DFU_DNLOAD_IDLE, DfuStatusCode.OK
 
     def _upload(self, block: int, length: int) -> bytes:
@@ -353,9 +362,18 @@ class DfuTarget:
         except FlashAccessError as exc:
             raise _DfuError(self._flash_status(exc)) from exc
         self.log.append(LogEntry("UPLOAD", address, len(data), alt=self.alt))
+        self._stage_reached("verify" if self._wrote else "backup")
         # A short block ends the upload: back to dfuIDLE (DFU 1.1 §6.2).
         self.state = DfuState.DFU_UPLOAD_IDLE if len(data) == length else DfuState.DFU_IDLE
         return data
+
+    def _stage_reached(self, stage: str) -> None:
+        """Fault ``+int<stage>``: the user presses Ctrl-C while the host is at this stage of a flash.  The
+        virtual device runs inside the host process, so raising SIGINT here reaches the host's handler exactly
+        as a terminal's Ctrl-C would, at a deterministic point."""
+        if self.interrupt_at == stage:
+            self.interrupt_at = None  # one-shot: the re-run is not interrupted
+            signal.raise_signal(signal.SIGINT)
 
     # -- manifestation / reset ---------------------------------------------------------------------
     def _manifest(self) -> None:
@@ -405,6 +423,11 @@ UNPLUG_AFTER_BLOCKS = 5
 # hypothetical, no Particle bootloader is known to do it: it drives pdiag's cap on device-requested waits.
 LONG_POLL_MS = 200_000
 
+# ``+int<stage>``: SIGINT when a flash reaches that stage (the first ERASE, the third WRITE block, the first UPLOAD
+# before / after writing, the leave request, or the device showing up in DFU mode).
+INTERRUPT_FLAGS = {"intenter": "enter", "intbackup": "backup", "interase": "erase", "intwrite": "write",
+                   "intverify": "verify", "intleave": "leave"}
+
 
 def apply_spec_flags(device: VirtualDevice, flags: frozenset[str]) -> None:
     from particle_diag.sim.flash import REALISTIC
@@ -417,3 +440,23 @@ def apply_spec_flags(device: VirtualDevice, flags: frozenset[str]) -> None:
         from particle_diag.sim.firmware import flash_target
 
         flash_target(device).long_poll_ms = LONG_POLL_MS
+    for flag, stage in INTERRUPT_FLAGS.items():
+        if flag in flags:
+            arm_interrupt(device, stage)
+
+
+def arm_interrupt(device: VirtualDevice, stage: str) -> None:
+    """One SIGINT to this process when a flash reaches ``stage`` (see INTERRUPT_FLAGS)."""
+    if stage != "enter":
+        from particle_diag.sim.firmware import flash_target
+
+        flash_target(device).interrupt_at = stage
+        return
+    armed = [True]
+
+    def on_event(event: str, dev: VirtualDevice) -> None:
+        if event == "add" and dev.mode == "dfu" and armed[0]:
+            armed[0] = False
+            signal.raise_signal(signal.SIGINT)
+
+    device.listeners.append(on_event)

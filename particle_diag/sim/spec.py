@@ -34,6 +34,12 @@ FLAGS = {
     "longpoll": "in DFU the bootloader asks for a 200 s poll wait (bwPollTimeout) after every download request",
     "claimed": "another program (dfu-util) holds the DFU interface: claiming it fails with Resource busy",
     "slowflash": "realistic flash timing in DFU: ~85 ms per 4 KB erase, ~42 ms per 4 KB write (bwPollTimeout)",
+    "intenter": "Ctrl-C (SIGINT to pdiag) as the device shows up in DFU mode",
+    "intbackup": "Ctrl-C (SIGINT to pdiag) at the first DFU read before anything is written (a flash's backup)",
+    "interase": "Ctrl-C (SIGINT to pdiag) at the first DFU sector erase",
+    "intwrite": "Ctrl-C (SIGINT to pdiag) at the third DFU data block written",
+    "intverify": "Ctrl-C (SIGINT to pdiag) at the first DFU read after writing (a flash's verification)",
+    "intleave": "Ctrl-C (SIGINT to pdiag) at the request to leave DFU mode",
 }
 
 # Device OS a virtual device runs when the spec does not say (the newest each platform supports).

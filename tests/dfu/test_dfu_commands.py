@@ -15,9 +15,9 @@ def test_write_read_erase_round_trip_on_a_shared_bench(make_bench, record_of):
     vb = make_bench("boron:dfu")
     data = os.urandom(3 * 4096 + 100)
     with dfu_session(record_of(vb), vb.host) as session:
-        report = write_memory(session, 0, 0x30000, data, verify=True)
+        report = write_memory(session, 0, 0x30000, data, verify=True, consent=True)  # system part: consent
         back, read_report = read_memory(session, 0, 0x30000, len(data))
-        erased = erase_memory(session, 0, 0x30000, 10)
+        erased = erase_memory(session, 0, 0x30000, 10, consent=True)
         after, _ = read_memory(session, 0, 0x30000, 4096)
     target: DfuTarget = vb.device().dfu
     assert back == data and target.flashes[0].peek(0x31000, 4096) == data[4096:8192]
@@ -31,7 +31,7 @@ def test_write_sets_the_address_pointer_once_per_run(make_bench, record_of):
     with dfu_session(record_of(vb), vb.host) as session:
         target: DfuTarget = vb.device().dfu
         target.requests.clear()
-        write_memory(session, 2, 0x80000000, os.urandom(16 * 4096))
+        write_memory(session, 2, 0x80000000, os.urandom(16 * 4096), consent=True)
     kinds = [e.kind for e in target.log if e.kind in ("SET_ADDRESS", "WRITE")]
     assert kinds.count("SET_ADDRESS") == 1 and kinds.count("WRITE") == 16
     # per 4 KB: ERASE_PAGE + DNLOAD, each followed by two GETSTATUS (dfuDNBUSY, then dfuDNLOAD-IDLE; §4.2)
@@ -42,7 +42,7 @@ def test_cli_write_verify_json_envelope(pdiag, tmp_path):
     blob = tmp_path / "blob.bin"
     blob.write_bytes(os.urandom(10_000))
     result = pdiag("--sim", "boron:dfu", "--json", "dfu", "write", "--address", "0x80000000", "--alt", "2",
-                   "--verify", str(blob))
+                   "--verify", "--yes", str(blob))
     assert result.code == 0, result.err
     doc = result.json
     assert (doc["schema"], doc["command"], doc["ok"], doc["error"]) == ("pdiag/1", "dfu", True, None)

@@ -58,7 +58,7 @@ def test_dfu_util_writes_pdiag_reads(sim_run, tmp_path):
 def test_pdiag_writes_dfu_util_reads(sim_run, tmp_path):
     data = os.urandom(64 * 1024 + 123)
     (tmp_path / "in.bin").write_bytes(data)
-    sim_run(f"{sys.executable} -m particle_diag dfu write --alt 2 --address 0x{EXTERNAL:08X} in.bin; "
+    sim_run(f"{sys.executable} -m particle_diag dfu write --yes --alt 2 --address 0x{EXTERNAL:08X} in.bin; "
             f"dfu-util -d 2b04:d00d -a 2 -s 0x{EXTERNAL:08X}:{len(data)} -U out.bin", tmp_path)
     assert (tmp_path / "out.bin").read_bytes() == data
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import pytest
 
 from particle_diag.devices.discovery import discover
-from particle_diag.devices.flashing import FORMER_USER_PART, flash_device
+from particle_diag.devices.flashing import flash_device
 from particle_diag.errors import ExitCode
 from particle_diag.protocol.dfu import FlashInterruptedError
 from particle_diag.protocol.module_header import FirmwareFileError, build_module
 from particle_diag.sim.dfu_target import arm_unplug
 
 USER = 0x000B4000
+FORMER_USER_PART = 0x000D4000  # the 128 KB user part of Device OS < 3.1.0 (memory_map.toml)
 
 
 def test_flash_from_normal_mode_enters_dfu_writes_verifies_and_comes_back(pdiag, binfile, user_part):
@@ -39,8 +40,8 @@ def test_flash_human_output(pdiag, binfile, user_part):
     ("truncated", "boron:dfu", "firmware.truncated", ExitCode.USAGE),
     ("corrupt", "boron:dfu", "firmware.crc", ExitCode.USAGE),
     ("not-a-module", "boron:dfu", "firmware.header", ExitCode.USAGE),
-    ("read-only-segment", "boron:dfu", "dfu.not-writable", ExitCode.USAGE),
-    ("outside-memory", "boron:dfu", "dfu.range", ExitCode.USAGE),
+    ("read-only-segment", "boron:dfu", "firmware.range", ExitCode.USAGE),  # a user part in the bootloader
+    ("outside-memory", "boron:dfu", "firmware.range", ExitCode.USAGE),
     ("protected-dfu", "boron:dfu+protected", "dfu.protected", ExitCode.PROTECTED),
     ("protected-normal", "boron+protected", "dfu.protected", ExitCode.PROTECTED),
 ])
@@ -78,7 +79,9 @@ def test_flash_writes_the_module_invalidates_the_old_user_part_and_backs_up(make
     result = flash_device(record_of(vb), vb.host, image, backup=backup)
     assert flash.peek(USER, len(image)) == image
     assert flash.peek(FORMER_USER_PART, 16) == b"\xff" * 16
-    assert backup.read_bytes() == b"\x11" * 8192  # the two whole sectors the write erased
+    saved = backup.read_bytes()  # every sector the flash erased: the module's two and the former user part's
+    assert saved[:8192] == b"\x11" * 8192 and len(saved) == FORMER_USER_PART + 4096 - USER
+    assert saved[FORMER_USER_PART - USER:][:16] == b"\x22" * 16
     assert result.came_back_in == "normal" and vb.device().mode == "normal"
 
 

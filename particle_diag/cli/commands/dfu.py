@@ -11,12 +11,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from particle_diag.catalog import timeouts
+from particle_diag.cli.consent import YesOpt, obtain
 from particle_diag.cli.state import AppState
 from particle_diag.errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from particle_diag.devices.dfu_session import DfuSession, TransferReport
     from particle_diag.devices.discovery import DeviceRecord
+    from particle_diag.devices.flashing import PreparedFlash
 
 DeviceOpt = Annotated[str | None, typer.Argument(
     metavar="[DEVICE]", help="Device ID prefix, serial port path or USB path (1-3 or 001:005).")]
@@ -70,17 +74,17 @@ def info_command(ctx: typer.Context, device: DeviceOpt = None, enter: EnterOpt =
 def read_command(ctx: typer.Context,
                  file: Annotated[Path, typer.Argument(metavar="FILE", help="Where to save the bytes read.")],
                  device: DeviceOpt = None, alt: AltOpt = 0, address: AddressOpt = "",
-                 length: LengthOpt = "", enter: EnterOpt = False, timeout: TimeoutOpt = timeouts.MODE_CHANGE_S) -> None:
+                 length: LengthOpt = "", enter: EnterOpt = False, timeout: TimeoutOpt = timeouts.MODE_CHANGE_S,
+                 yes: YesOpt = False) -> None:
     from particle_diag.devices.dfu_session import read_memory
+    from particle_diag.files import check_output, write_atomic
 
     state: AppState = ctx.obj
     start, size = parse_number(address, "--address"), parse_length(length)
+    overwrite = obtain(lambda consent: check_output(file, overwrite=consent, what="output file"), yes)
     with _session(state, device, enter, timeout) as session, Progress(state, "read", start, size) as bar:
         data, report = read_memory(session, alt, start, size, bar.update)
-    try:
-        file.write_bytes(data)
-    except OSError as exc:
-        raise UsageError(f"cannot write {file}: {exc.strerror}", reference="usage.file") from None
+    write_atomic(file, data, overwrite=overwrite, what="output file")
     _finish(state, report, f"read {report.length} bytes from", f"into {file}")
 
 
@@ -88,55 +92,78 @@ def write_command(ctx: typer.Context,
                   file: Annotated[Path, typer.Argument(metavar="FILE", help="The bytes to write.")],
                   device: DeviceOpt = None, alt: AltOpt = 0, address: AddressOpt = "",
                   verify: Annotated[bool, typer.Option("--verify", help="Read the data back and compare.")] = False,
-                  enter: EnterOpt = False, timeout: TimeoutOpt = timeouts.MODE_CHANGE_S) -> None:
+                  enter: EnterOpt = False, timeout: TimeoutOpt = timeouts.MODE_CHANGE_S, yes: YesOpt = False) -> None:
     from particle_diag.devices.dfu_session import write_memory
-    from particle_diag.devices.flashing import read_image
+    from particle_diag.devices.protection import MAX_DFU_MEMORY, preflight_raw
+    from particle_diag.files import read_input
 
     state: AppState = ctx.obj
-    start, data = parse_number(address, "--address"), read_image(file)
+    start = parse_number(address, "--address")
+    data = read_input(file, MAX_DFU_MEMORY, what="file to write")
     if not data:
         raise UsageError(f"{file} is empty: nothing to write", reference="usage.file")
-    with _session(state, device, enter, timeout) as session, Progress(state, "write", start, len(data)) as bar:
-        report = write_memory(session, alt, start, data, bar.update, verify=verify)
+    record = _select(state, device)
+    consent = obtain(lambda c: preflight_raw(record, alt, start, len(data), consent=c, verb="write"), yes)
+    with _session(state, device, enter, timeout, record) as session, \
+            Progress(state, "write", start, len(data)) as bar:
+        report = write_memory(session, alt, start, data, bar.update, verify=verify, consent=consent)
     _finish(state, report, f"wrote {report.length} bytes to", "(verified)" if verify else "")
 
 
 def erase_command(ctx: typer.Context, device: DeviceOpt = None, alt: AltOpt = 0, address: AddressOpt = "",
-                  length: LengthOpt = "", enter: EnterOpt = False,
-                  timeout: TimeoutOpt = timeouts.MODE_CHANGE_S) -> None:
+                  length: LengthOpt = "", enter: EnterOpt = False, timeout: TimeoutOpt = timeouts.MODE_CHANGE_S,
+                  yes: YesOpt = False) -> None:
     from particle_diag.devices.dfu_session import erase_memory
+    from particle_diag.devices.protection import preflight_raw
 
     state: AppState = ctx.obj
     start, size = parse_number(address, "--address"), parse_length(length)
-    with _session(state, device, enter, timeout) as session:
-        report = erase_memory(session, alt, start, size)
+    record = _select(state, device)
+    consent = obtain(lambda c: preflight_raw(record, alt, start, size, consent=c, verb="erase"), yes)
+    with _session(state, device, enter, timeout, record) as session:
+        report = erase_memory(session, alt, start, size, consent=consent)
     _finish(state, report, f"erased {report.length} bytes (whole sectors) at", "")
 
 
 # -- pdiag flash ------------------------------------------------------------------------------------------------
 def flash_command(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="A Particle module binary (.bin).")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A Particle module binary (.bin), or with --restore "
+                                                              "a backup saved by --backup.")],
     device: DeviceOpt = None,
     backup: Annotated[Path | None, typer.Option("--backup", metavar="FILE",
-                                                help="First save the flash region that will be overwritten.")]
+                                                help="First save every flash sector the write will erase (kept, "
+                                                     "not replaced, when re-running an interrupted flash).")]
     = None,
     factory: Annotated[bool, typer.Option("--factory", help="Write a user part as the backup (factory) image.")]
     = False,
+    restore: Annotated[bool, typer.Option("--restore", help="FILE is a backup saved by --backup: write it back "
+                                                            "where it came from, byte for byte.")] = False,
     timeout: TimeoutOpt = timeouts.MODE_CHANGE_S,
+    yes: YesOpt = False,
 ) -> None:
     from particle_diag.cli.output import envelope, print_json
-    from particle_diag.devices.flashing import flash_device, plan_flash, read_image
+    from particle_diag.devices.flashing import flash_device, prepare_flash, prepare_restore, read_image
     from particle_diag.protocol.module_header import parse_module
 
     state: AppState = ctx.obj
-    image = read_image(file)
-    parse_module(image)  # a truncated, corrupt or foreign file fails before any device is touched
+    if restore and (backup is not None or factory):
+        raise UsageError("--restore writes a backup back: it takes neither --backup nor --factory",
+                         reference="usage.invalid")
+    if not restore:
+        image = read_image(file)  # a regular file no larger than any slot: /dev/zero is refused at once
+        parse_module(image)  # a truncated, corrupt or foreign file fails before any device is looked at
     record = _select(state, device)
-    plan = plan_flash(image, record.platform, factory=factory)
-    with Progress(state, "write", plan.address, len(plan.image)) as bar:
-        result = flash_device(record, state.host, image, factory=factory, backup=backup, progress=bar.update,
-                              stage=bar.stage, timeout_s=timeout)
+    if restore:
+        prepared = _prepare(lambda c: prepare_restore(record, file, consent=c,
+                                                      recovery=_rerun(state, file, record, None, False, True)), yes)
+    else:
+        prepared = _prepare(lambda c: prepare_flash(record, image, image_path=file, factory=factory, backup=backup,
+                                                    overwrite=c,
+                                                    recovery=_rerun(state, file, record, backup, factory, False)),
+                            yes)
+    with Progress(state, "write", prepared.plan.address, len(prepared.plan.image)) as bar:
+        result = flash_device(record, state.host, prepared, progress=bar.update, stage=bar.stage, timeout_s=timeout)
     if state.json:
         print_json(envelope("flash", result.to_dict()))
         return
@@ -145,13 +172,34 @@ def flash_command(
     h = result.plan.header
     out = console()
     where = "factory slot " if result.plan.factory else ""
-    out.print(f"flashed {h.function} v{h.version} ({len(result.plan.image)} bytes) to {where}"
+    what = "restored the backup" if result.plan.restore else f"flashed {h.function} v{h.version}"
+    out.print(f"{what} ({len(result.plan.image)} bytes) to {where}"
               f"0x{result.plan.address:08X} (alt {result.plan.alt}) of {result.device_id}: verified, device back "
               f"in {result.came_back_in} mode")
     out.print(f"{_rate(result.bytes_per_second)} while writing, {result.control_transfers} control transfers, "
               f"{result.elapsed_s:.2f} s in all")
     for note in result.to_dict()["notes"]:  # type: ignore[union-attr]
         out.print(f"[dim]note: {note}[/]")
+
+
+def _prepare(make: Callable[[bool], PreparedFlash], yes: bool) -> PreparedFlash:
+    """Run the pre-flight; where it needs consent, ask on a terminal (cli/consent.py) and run it again."""
+    holder: list[PreparedFlash] = []
+    obtain(lambda consent: holder.append(make(consent)), yes)
+    return holder[-1]
+
+
+def _rerun(state: AppState, file: Path, record: DeviceRecord, backup: Path | None, factory: bool,
+           restore: bool) -> str:
+    """The exact command that starts this flash again on this device (printed if it is interrupted)."""
+    import shlex
+
+    args = ["pdiag", *(["--sim", state.sim] if state.sim else []), "flash", str(file)]
+    args.append(record.device_id or record.label)
+    if backup is not None:
+        args += ["--backup", str(backup)]
+    args += ["--factory"] * factory + ["--restore"] * restore
+    return shlex.join(args)
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
@@ -184,11 +232,12 @@ def _select(state: AppState, device: str | None) -> DeviceRecord:
 
 
 @contextmanager
-def _session(state: AppState, device: str | None, enter: bool, timeout_s: float) -> Iterator[DfuSession]:
-    """Select the device, switch it to DFU when ``--enter`` asks, and open it."""
+def _session(state: AppState, device: str | None, enter: bool, timeout_s: float,
+             record: DeviceRecord | None = None) -> Iterator[DfuSession]:
+    """Select the device (unless already selected), switch it to DFU when ``--enter`` asks, and open it."""
     from particle_diag.devices.dfu_session import dfu_session
 
-    record = _select(state, device)
+    record = record or _select(state, device)
     if enter and record.mode != "dfu":
         from particle_diag.devices.modes import change_mode
 

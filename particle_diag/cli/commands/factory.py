@@ -19,6 +19,7 @@ import typer
 
 from particle_diag.catalog import timeouts
 from particle_diag.cli.commands.inventory import AllOpt, DeviceArg
+from particle_diag.cli.consent import YesOpt
 from particle_diag.cli.state import AppState
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def register(app: typer.Typer) -> None:
 
 # -- check ------------------------------------------------------------------------------------------------------
 def check_command(ctx: typer.Context, spec: SpecOpt, devices: DeviceArg = None, all_devices: AllOpt = False,
-                  junit: JunitOpt = None, jsonl: JsonlOpt = False) -> None:
+                  junit: JunitOpt = None, jsonl: JsonlOpt = False, yes: YesOpt = False) -> None:
     from particle_diag.devices.discovery import discover
     from particle_diag.devices.select import select
     from particle_diag.factory.runner import CheckRunner
@@ -54,6 +55,7 @@ def check_command(ctx: typer.Context, spec: SpecOpt, devices: DeviceArg = None, 
     as_json = state.json
     _exclusive(as_json, jsonl)
     station = load_spec(spec)  # a bad spec stops here (exit 2), before any device is touched
+    overwrite = _check_junit_path(junit, yes)  # so does a report path that cannot or must not be written
     host = state.host
     _apply_sim_timing(state)
     chosen = select(discover(host), devices or [], all_devices=all_devices)
@@ -64,7 +66,7 @@ def check_command(ctx: typer.Context, spec: SpecOpt, devices: DeviceArg = None, 
     with display:
         report = runner.run(chosen)
     if junit is not None:
-        _write_junit(junit, report, started)
+        _write_junit(junit, report, started, overwrite)
     if as_json:
         from particle_diag.cli.output import envelope, print_json
 
@@ -95,15 +97,22 @@ def _apply_sim_timing(state: AppState) -> None:
         state.log(f"virtual bench timing model: {model.name}")
 
 
-def _write_junit(path: Path, report: CheckReport, started: datetime) -> None:
-    from particle_diag.errors import UsageError
-    from particle_diag.factory.report import junit_xml
+def _check_junit_path(path: Path | None, yes: bool) -> bool:
+    """Pre-flight for --junit: writable, and not replacing an existing file without consent (--yes or asked)."""
+    if path is None:
+        return False
+    from particle_diag.cli.consent import obtain
+    from particle_diag.files import check_output
 
-    try:
-        path.write_text(junit_xml(report, timestamp=started, hostname=socket.gethostname()), encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot write the JUnit report {path}: {exc.strerror or exc}",
-                         "Give a writable path to --junit.", reference="check.junit-write") from None
+    return obtain(lambda consent: check_output(path, overwrite=consent, what="JUnit report"), yes)
+
+
+def _write_junit(path: Path, report: CheckReport, started: datetime, overwrite: bool) -> None:
+    from particle_diag.factory.report import junit_xml
+    from particle_diag.files import write_atomic
+
+    write_atomic(path, junit_xml(report, timestamp=started, hostname=socket.gethostname()), overwrite=overwrite,
+                 what="JUnit report")
 
 
 def _report_error(report: CheckReport) -> dict[str, str] | None:
