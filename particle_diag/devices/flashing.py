@@ -23,10 +23,12 @@ from pathlib import Path
 from particle_diag.catalog import timeouts
 from particle_diag.catalog.memory_map import all_maps
 from particle_diag.catalog.platforms import Platform
+from particle_diag.clock import Clock, StopRequested, stop_event
 from particle_diag.devices.backup import Backup, BackupPlan, load_backup, plan_backup, save_backup
 from particle_diag.devices.dfu_session import DfuSession, dfu_session, sector_span
 from particle_diag.devices.discovery import DeviceRecord
 from particle_diag.devices.host import Host
+from particle_diag.devices.lock import device_lock
 from particle_diag.devices.modes import ModeChange
 from particle_diag.devices.protection import describe, regions_needing_consent
 from particle_diag.errors import (
@@ -251,11 +253,11 @@ def flash_device(record: DeviceRecord, host: Host, image: bytes | PreparedFlash,
     say = stage or (lambda _text: None)
     start = host.clock.monotonic()
     found_in = record.mode
-    with _deferred_interrupts() as stop:
+    with _deferred_interrupts(host.clock) as stop, device_lock(record, host):
         run = _Run(record, prepared, stop, say)
         try:
             back, result = _stages(run, host, progress, timeout_s, found_in)
-        except KeyboardInterrupt:  # not the main thread: no deferring handler, but the same report
+        except (KeyboardInterrupt, StopRequested):  # a wait ended by Ctrl-C, or no deferring handler
             raise run.interrupted(run.step) from None
         if stop.is_set():  # Ctrl-C while the device restarted: it is done, say so
             raise OperationInterrupted("leaving DFU", f"written and verified; it came back in {back.new_mode} mode",
@@ -292,7 +294,11 @@ def _stages(run: _Run, host: Host, progress: Progress | None, timeout_s: float,
             raise
         raise _put_back(exc, record, found_in, host, timeout_s) from exc
     run.enter("leaving DFU", "leaving DFU mode")
-    return modes.reset(record, host, timeout_s=timeout_s), result
+    try:
+        return modes.reset(record, host, timeout_s=timeout_s), result
+    except OperationInterrupted as stopped:  # the flash itself is complete: say so first
+        raise OperationInterrupted(stopped.step, f"written and verified; {stopped.device_state}",
+                                   stopped.recovery) from None
 
 
 class _Run:
@@ -342,10 +348,16 @@ class _Run:
 
 
 @contextlib.contextmanager
-def _deferred_interrupts() -> Iterator[threading.Event]:
+def _deferred_interrupts(clock: Clock) -> Iterator[threading.Event]:
     """SIGINT/SIGTERM set a flag instead of raising, so the flash stops between two DFU requests, never inside
-    one (a half-sent request leaves the bootloader's state machine in an unknown state).  Only the main thread
-    can own signal handlers; elsewhere a KeyboardInterrupt is still turned into OperationInterrupted."""
+    one (a half-sent request leaves the bootloader's state machine in an unknown state).  The CLI's handler
+    (cli/interrupt.py) already sets the stop event of the host's clock: use it.  Called as a library without
+    one, install a handler for the flash (main thread only; elsewhere a KeyboardInterrupt is still turned into
+    OperationInterrupted)."""
+    existing = stop_event(clock)
+    if existing is not None:
+        yield existing
+        return
     stop = threading.Event()
     if threading.current_thread() is not threading.main_thread():
         yield stop

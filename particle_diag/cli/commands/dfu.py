@@ -80,6 +80,7 @@ def read_command(ctx: typer.Context,
     from particle_diag.files import check_output, write_atomic
 
     state: AppState = ctx.obj
+    yes = yes or state.yes  # `pdiag --yes CMD` and `pdiag CMD --yes` mean the same
     start, size = parse_number(address, "--address"), parse_length(length)
     overwrite = obtain(lambda consent: check_output(file, overwrite=consent, what="output file"), yes)
     with _session(state, device, enter, timeout) as session, Progress(state, "read", start, size) as bar:
@@ -98,6 +99,7 @@ def write_command(ctx: typer.Context,
     from particle_diag.files import read_input
 
     state: AppState = ctx.obj
+    yes = yes or state.yes  # `pdiag --yes CMD` and `pdiag CMD --yes` mean the same
     start = parse_number(address, "--address")
     data = read_input(file, MAX_DFU_MEMORY, what="file to write")
     if not data:
@@ -117,6 +119,7 @@ def erase_command(ctx: typer.Context, device: DeviceOpt = None, alt: AltOpt = 0,
     from particle_diag.devices.protection import preflight_raw
 
     state: AppState = ctx.obj
+    yes = yes or state.yes  # `pdiag --yes CMD` and `pdiag CMD --yes` mean the same
     start, size = parse_number(address, "--address"), parse_length(length)
     record = _select(state, device)
     consent = obtain(lambda c: preflight_raw(record, alt, start, size, consent=c, verb="erase"), yes)
@@ -147,6 +150,7 @@ def flash_command(
     from particle_diag.protocol.module_header import parse_module
 
     state: AppState = ctx.obj
+    yes = yes or state.yes  # `pdiag --yes CMD` and `pdiag CMD --yes` mean the same
     if restore and (backup is not None or factory):
         raise UsageError("--restore writes a backup back: it takes neither --backup nor --factory",
                          reference="usage.invalid")
@@ -192,9 +196,11 @@ def _prepare(make: Callable[[bool], PreparedFlash], yes: bool) -> PreparedFlash:
 def _rerun(state: AppState, file: Path, record: DeviceRecord, backup: Path | None, factory: bool,
            restore: bool) -> str:
     """The exact command that starts this flash again on this device (printed if it is interrupted)."""
+    import re
     import shlex
 
-    args = ["pdiag", *(["--sim", state.sim] if state.sim else []), "flash", str(file)]
+    sim = re.sub(r"\+int[a-z]+", "", state.sim) if state.sim else None  # a re-run is not interrupted again
+    args = ["pdiag", *(["--sim", sim] if sim else []), "flash", str(file)]
     args.append(record.device_id or record.label)
     if backup is not None:
         args += ["--backup", str(backup)]

@@ -52,6 +52,7 @@ def check_command(ctx: typer.Context, spec: SpecOpt, devices: DeviceArg = None, 
     from particle_diag.factory.spec import load_spec
 
     state: AppState = ctx.obj
+    yes = yes or state.yes  # `pdiag --yes CMD` and `pdiag CMD --yes` mean the same
     as_json = state.json
     _exclusive(as_json, jsonl)
     station = load_spec(spec)  # a bad spec stops here (exit 2), before any device is touched
