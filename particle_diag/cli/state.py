@@ -71,11 +71,16 @@ class AppState:
 
     def start_recording(self, path: str, argv: list[str]) -> None:
         """``--record FILE``: refuses an existing FILE without --yes before any device is touched."""
+        from pathlib import Path
+
         from particle_diag import __version__
         from particle_diag.catalog.platforms import particle_vids
+        from particle_diag.cli.consent import obtain
+        from particle_diag.files import check_output
         from particle_diag.transport.recording import Recorder
 
-        self._recorder = Recorder(path, overwrite=self.yes, argv=argv, version=__version__, vids=particle_vids(),
+        overwrite = obtain(lambda consent: check_output(Path(path), overwrite=consent, what="recording"), self.yes)
+        self._recorder = Recorder(path, overwrite=overwrite, argv=argv, version=__version__, vids=particle_vids(),
                                   sim=self.sim)
 
     def close(self) -> None:

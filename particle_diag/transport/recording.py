@@ -6,9 +6,10 @@ What is recorded, where pdiag meets the device I/O libraries, so a recording sho
   open and alt-setting failures;
 - serial, through ``transport.tap``: port listings, openings, writes, reads, closes and magic-baud pulses.
 
-Secrets are masked (``mask_secrets``) before anything reaches the file.  The file is written to a
-temporary name beside FILE, flushed after every record, and renamed to FILE when the session ends (also on
-Ctrl-C), so FILE is never half-written; a killed process leaves only the temporary file.
+Secrets are masked (``mask_secrets``) before anything reaches the file.  The records go to a temporary
+file beside FILE, flushed after every record; when the session ends (also on Ctrl-C) FILE is written from it
+atomically (``particle_diag.files``), so FILE is never half-written; a killed process leaves only the
+temporary file.
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any
 
 import usb.backend
 import usb.core
 
 from particle_diag.clock import SYSTEM_CLOCK, Clock
-from particle_diag.errors import ConsentRequiredError, UsageError
+from particle_diag.files import OutputPathError, check_output, write_atomic
 from particle_diag.transport import tap
 from particle_diag.transport.serial import PortInfo, PortLister
 
@@ -145,25 +147,14 @@ class Recorder:
 
     def __init__(self, path: str, *, overwrite: bool, argv: list[str], version: str, vids: frozenset[int],
                  sim: str | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
-        self.path = os.path.abspath(path)
-        if os.path.isdir(self.path):
-            raise UsageError(f"--record {path}: that is a directory", "Give a file name, e.g. --record r.jsonl.",
-                             reference="usage.record-file")
-        if os.path.exists(self.path) and not overwrite:
-            raise ConsentRequiredError(f"--record {path}: the file exists and was not overwritten",
-                                       "Pass --yes to replace it, or choose another file name.",
-                                       reference="safety.overwrite")
-        directory = os.path.dirname(self.path)
+        # One pre-flight for every file pdiag writes (particle_diag/files.py): an existing FILE is refused
+        # without consent (exit 13), an unwritable one is a usage error, before any device is touched.
+        self.path = check_output(Path(path), overwrite=overwrite, what="recording")
+        self._overwrite = overwrite
         try:
-            fd, self._tmp = tempfile.mkstemp(prefix=f".{os.path.basename(self.path)}.", suffix=".part",
-                                             dir=directory)
+            fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent)
         except OSError as exc:
-            raise UsageError(f"--record {path}: cannot write in {directory}: {exc.strerror}",
-                             "Choose a file in a directory you can write to.",
-                             reference="usage.record-file") from exc
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # the permissions any file the user writes gets (mkstemp makes it 0600)
+            raise OutputPathError(f"cannot write the recording {self.path}: {exc.strerror}") from None
         self._file: IO[str] | None = os.fdopen(fd, "w", encoding="utf-8")
         self._clock = clock
         self._t0 = clock.monotonic()
@@ -203,10 +194,12 @@ class Recorder:
             f, self._file = self._file, None
         if f is None:
             return
-        f.flush()
-        os.fsync(f.fileno())
         f.close()
-        os.replace(self._tmp, self.path)
+        # The records were streamed to the temporary file (a killed process leaves only that); FILE itself is
+        # written the way every pdiag output file is: atomically, never through a symlink, never over a file
+        # that appeared meanwhile unless consented to.
+        write_atomic(self.path, Path(self._tmp).read_bytes(), overwrite=self._overwrite, what="recording")
+        os.unlink(self._tmp)
 
     # -- USB ---------------------------------------------------------------------------------------------------
     def wrap_backend(self, backend: Any) -> RecordingBackend:

@@ -164,7 +164,7 @@ def test_an_existing_file_is_kept_unless_yes(pdiag, tmp_path):
     file.write_text("my notes\n")
     refused = pdiag("--sim", "boron", "--record", str(file), "--json", "list")
     assert refused.code == 13
-    assert refused.json["error"]["reference"] == "safety.overwrite"
+    assert refused.json["error"]["reference"] == "file.exists"
     assert file.read_text() == "my notes\n"
     assert not list(tmp_path.glob(".r.jsonl.*"))  # refused before anything was written
     assert pdiag("--sim", "boron", "--record", str(file), "--yes", "list").code == 0
@@ -225,10 +225,10 @@ def test_ctrl_c_leaves_a_complete_recording(tmp_path):
 
 
 def test_a_record_file_that_cannot_be_written_is_a_usage_error(pdiag, tmp_path):
-    for target, why in ((tmp_path / "missing" / "r.jsonl", "cannot write"), (tmp_path, "directory")):
+    for target, why in ((tmp_path / "missing" / "r.jsonl", "not a directory"), (tmp_path, "it is a directory")):
         result = pdiag("--sim", "boron", "--record", str(target), "--json", "list")
         assert result.code == 2, result.out
-        assert result.json["error"]["reference"] == "usage.record-file" and why in result.json["error"]["message"]
+        assert result.json["error"]["reference"] == "file.output" and why in result.json["error"]["message"]
 
 
 def test_the_recording_gets_the_permissions_of_any_file_the_user_writes(pdiag, tmp_path):
