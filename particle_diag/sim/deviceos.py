@@ -152,8 +152,9 @@ def _era_modules(group: str, version: str) -> tuple[list[str], bool]:
     return max(earlier, key=lambda e: version_key(e["since"]))["modules"], False
 
 
-def _fixed_version(kind: str, version: str) -> tuple[int, bool]:
-    rows = _data()[1]["fixed_versions"][kind]
+def _fixed_version(kind: str, version: str, group: str) -> tuple[int, bool]:
+    by_group = _data()[1]["fixed_versions"][kind]
+    rows = by_group.get(group) or by_group["all"]
     key = version_key(version)
     chosen = rows[0]
     for since, value, verified in rows:
@@ -198,7 +199,7 @@ def module_set(platform_name: str, version: str) -> tuple[Module, ...]:
             module_version, deps = carried[(function, slot.index)]
             out.append(Module(slot, module_version, deps, verified))
         elif function in ("radio_stack", "ncp_firmware"):
-            module_version, known = _fixed_version(function, version)
+            module_version, known = _fixed_version(function, version, group)
             out.append(Module(slot, module_version, (), verified and known))
         elif function in ("mono_firmware", "bootloader") and not carried:  # the Core: no era rows (UNVERIFIED)
             out.append(Module(slot, rel.system_module if function == "mono_firmware" else values["$bootloader"],

@@ -14,6 +14,7 @@ at offset 0 (real Gen 3 / Gen 2 system parts and bootloaders put the interrupt v
 from __future__ import annotations
 
 import random
+import struct
 from dataclasses import dataclass
 from functools import cache
 
@@ -104,19 +105,28 @@ def read_modules(flash: VirtualFlash, platform_id: int, modules: tuple[Module, .
 
 
 def _header_at(flash: VirtualFlash, slot: Slot) -> tuple[ModuleHeader | None, bytes]:
+    """The module whose prefix sits at the slot's start (or, for a slot that grows down, at a 4 KB boundary
+    and ends at the slot's end), as the HAL finds it: at a fixed place, without searching."""
     assert slot.address is not None
-    try:
-        region = flash.peek(slot.address, slot.max_size)
-    except Exception:
-        return None, b""
-    offsets = range(0, len(region), 0x1000) if slot.grows_down else (0,)
-    for offset in offsets:
+    end = slot.address + slot.max_size
+    candidates = range(slot.address, end, 0x1000) if slot.grows_down else (slot.address,)
+    for start in candidates:
         try:
-            header = parse_module(region[offset:], verify_crc=False)
+            head = flash.peek(start, 8)
+        except Exception:
+            return None, b""
+        prefix_start, prefix_end = struct.unpack("<II", head)
+        if prefix_start != start or not start < prefix_end <= end - 4:
+            continue
+        if slot.grows_down and prefix_end != end - 4:
+            continue
+        image = flash.peek(start, prefix_end - start + 4)
+        try:
+            header = parse_module(image, verify_crc=False)
         except FirmwareFileError:
             continue
-        if header.prefix_offset == 0 and header.start == slot.address + offset:
-            return header, region[offset : offset + header.declared_size]
+        if header.prefix_offset == 0:
+            return header, image
     return None, b""
 
 
