@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from particle_diag.catalog.memory_map import for_platform
 from particle_diag.catalog.platforms import all_platforms, by_name
 from particle_diag.clock import FakeClock
 from particle_diag.protocol.module_header import parse_module
@@ -134,6 +135,13 @@ def _flash_holds_the_modules_at_their_addresses(spec: str) -> None:
         assert (header.function, header.index, header.version, header.platform_id) == (
             module.slot.function, module.slot.index, module.version, device.platform.id)
         assert header.start == module.slot.address
+        # the module lies in a region of the catalog's memory map that may hold it (the map describes Device OS
+        # 6.2.0's layout; Gen 2 layouts never changed)
+        if device.platform.generation > 2 and deviceos.version_key(device.firmware.device_os) < (6, 2, 0, 9, 0):
+            continue
+        memory = for_platform(device.platform.name)
+        assert memory is not None and memory.fits(module.slot.function, 0, header.start, header.declared_size), (
+            module.slot, memory.touched(0, header.start, header.declared_size))
 
 
 def _identify_version_and_mac_replies_have_the_captured_line_structure(spec: str) -> None:
