@@ -70,7 +70,7 @@ def main(args: list[str]) -> int:
     from particle_diag.cli import clickcompat as click
     from particle_diag.cli.app import build_app
     from particle_diag.cli.interrupt import handle_signals
-    from particle_diag.cli.output import envelope, print_detail, print_error, print_json
+    from particle_diag.cli.output import envelope, print_detail, print_error, print_json, silence_stdout
     from particle_diag.clock import StopRequested
     from particle_diag.devices import lock
     from particle_diag.errors import ExitCode, OperationInterrupted, PdiagError
@@ -82,11 +82,14 @@ def main(args: list[str]) -> int:
     trace = "--trace" in args or os.environ.get("PDIAG_TRACE", "") in ("1", "true")
 
     def fail(reference: str, message: str, hint: str, code: int) -> int:
-        if as_json:
-            print_json(envelope(_command_name(args), None,
-                                {"reference": reference, "message": message, "hint": hint}))
-        else:
-            print_error(message, hint, reference)
+        try:
+            if as_json:
+                print_json(envelope(_command_name(args), None,
+                                    {"reference": reference, "message": message, "hint": hint}))
+            else:
+                print_error(message, hint, reference)
+        except BrokenPipeError:
+            silence_stdout()  # nobody is reading any more: the exit code still tells
         return code
 
     def interrupted(exc: OperationInterrupted) -> int:
@@ -133,6 +136,8 @@ def main(args: list[str]) -> int:
             f"`pdiag {_command_name(args)}`", "unknown: pdiag was stopped before it reached a safe point",
             "pdiag list", hint="Run `pdiag list` to see which mode each device is in now."))
     except BrokenPipeError:
+        # The reader went away (`pdiag ... | head -1`): nothing is wrong with pdiag or the device.
+        silence_stdout()
         return int(ExitCode.OK)
     except Exception as exc:  # a bug: say so in one line; the traceback only with --trace
         if trace:

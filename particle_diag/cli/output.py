@@ -2,13 +2,21 @@
 
 JSON contract (docs/json.md): one object on stdout, nothing else there:
 ``{"schema": "pdiag/1", "command": ..., "ok": bool, "data": {...}, "error": null | {reference, message, hint}}``
+
+Everything printed here passes through ``transport.redact`` (the device secret never reaches a screen, a pipe
+or a file) and JSON is always strict JSON: ``NaN``/``Infinity`` (a device may send them as diagnostics) become
+``null``, because most JSON readers reject them.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
 import sys
 from typing import Any
+
+from particle_diag.transport.redact import redact
 
 SCHEMA = "pdiag/1"
 
@@ -18,18 +26,70 @@ def envelope(command: str, data: Any, error: dict[str, str] | None = None, ok: b
             "data": data, "error": error}
 
 
+def json_safe(value: Any) -> Any:
+    """``value`` with non-finite floats as None, every string redacted, and keys made strings."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {_key(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if value is None or isinstance(value, bool | int):
+        return value
+    return redact(str(value))  # what json.dumps(default=str) would print, redacted
+
+
+def _key(key: Any) -> Any:
+    if key is None or isinstance(key, bool | int):
+        return key
+    return redact(str(key))
+
+
+def dumps(obj: Any, *, indent: int | None = None) -> str:
+    """The one JSON encoder of pdiag's output: strict (no NaN/Infinity) and redacted."""
+    separators = None if indent is not None else (",", ":")
+    return json.dumps(json_safe(obj), indent=indent, allow_nan=False, separators=separators)
+
+
 def print_json(obj: dict) -> None:
-    sys.stdout.write(json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
+    sys.stdout.write(dumps(obj, indent=2) + "\n")
     sys.stdout.flush()
+
+
+def print_json_line(obj: Any) -> None:
+    """One JSON Lines record (``--jsonl``), flushed at once so a reader sees each event as it happens."""
+    sys.stdout.write(dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def silence_stdout() -> None:
+    """After a broken pipe (``pdiag ... | head -1``): point stdout at /dev/null so that the interpreter's final
+    flush does not fail again (Python docs, "Note on SIGPIPE" in the signal module)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def console(stderr: bool = False):  # type: ignore[no-untyped-def]
     from rich.console import Console
 
-    out = Console(stderr=stderr, highlight=False, soft_wrap=False)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich exits 1 here; a reader that stopped reading is not an error: main() ends quietly with 0.
+            raise BrokenPipeError
+
+        def _render_buffer(self, buffer):  # type: ignore[no-untyped-def, override]
+            # Every line rich writes, tables included, passes here: the last place to keep the secret out.
+            return redact(super()._render_buffer(buffer))
+
+    out = _Console(stderr=stderr, highlight=False, soft_wrap=False)
     if not out.is_terminal:
         # Piped or captured output: never truncate cells to an assumed 80-column terminal.
-        out = Console(stderr=stderr, highlight=False, soft_wrap=True, width=400, no_color=True)
+        out = _Console(stderr=stderr, highlight=False, soft_wrap=True, width=400, no_color=True)
     return out
 
 
@@ -50,3 +110,4 @@ def _escape(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
+

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from particle_diag.catalog import timeouts
+from particle_diag.transport.redact import redact
 
 if TYPE_CHECKING:
     from particle_diag.devices.host import Host
@@ -33,10 +34,11 @@ class AppState:
     def log(self, text: str, level: int = 1) -> None:
         """Diagnostic lines for -v / --trace go to stderr, never stdout."""
         if self.trace or self.verbose >= level:
-            print(text, file=sys.stderr, flush=True)
+            print(redact(text), file=sys.stderr, flush=True)
 
     def trace_line(self, text: str) -> None:
-        print(f"trace: {text}", file=sys.stderr, flush=True)
+        # The transport already redacts its trace lines; this is the output layer's own guard.
+        print(f"trace: {redact(text)}", file=sys.stderr, flush=True)
 
     @property
     def host(self) -> Host:

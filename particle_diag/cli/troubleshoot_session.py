@@ -528,8 +528,10 @@ def report_markdown(report: dict[str, Any]) -> str:
 
 def save_report(report: dict[str, Any], path: str) -> tuple[str, str]:
     """Write ``PATH`` as Markdown and the same path with ``.json`` as JSON; returns both paths."""
-    import json
     from pathlib import Path
+
+    from particle_diag.cli.output import dumps
+    from particle_diag.transport.redact import redact
 
     md = Path(path)
     if md.suffix.lower() == ".json":
@@ -538,8 +540,8 @@ def save_report(report: dict[str, Any], path: str) -> tuple[str, str]:
         md = md.with_name(md.name + ".md")
     js = md.with_suffix(".json")
     md.parent.mkdir(parents=True, exist_ok=True)
-    md.write_text(report_markdown(report), encoding="utf-8")
-    js.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    md.write_text(redact(report_markdown(report)), encoding="utf-8")
+    js.write_text(dumps(report, indent=2) + "\n", encoding="utf-8")  # strict JSON, redacted
     return str(md), str(js)
 
 

@@ -212,3 +212,4 @@ def _fill_from_console(ident: Identity, record: DeviceRecord, host: Host) -> Non
                 else:
                     if describe is not None:
                         ident.modules = _summaries(describe.modules)
+                        ident.notes.extend(f"module list: {problem}" for problem in describe.problems)

@@ -104,6 +104,7 @@ def _probe_with_console(record: DeviceRecord, host: Host) -> None:
 def probe_dfu_protection(record: DeviceRecord, host: Host) -> None:
     """In DFU, string 0xFA says sm=p on protected 6.x bootloaders; older ones show all-'b' layouts."""
     from particle_diag.protocol.memory_layout import parse_layout
+    from particle_diag.protocol.protection import parse_protection_state
 
     try:
         with open_usb(record, host, shared=True) as dev:
@@ -116,8 +117,15 @@ def probe_dfu_protection(record: DeviceRecord, host: Host) -> None:
     except PdiagError as exc:
         record.problem = exc
         return
-    protected = state == "sm=p" if state else bool(layouts) and all(
-        parse_layout(s).protected for s in layouts if s)
+    reported = parse_protection_state(state)  # one `sm=` item of a `;` list, as particle-usb reads it
+    if reported is not None:
+        protected = reported == "protected"
+    else:
+        try:
+            protected = bool(layouts) and all(parse_layout(s).protected for s in layouts if s)
+        except PdiagError as exc:  # a layout string that is not DfuSe: say so on the record, keep listing
+            record.problem = exc
+            return
     if protected:
         record.status = "protected"
         record.notes.append("Device Protection is on: DFU reads and writes are refused")

@@ -19,6 +19,7 @@ Everything is validated on load; a mistake is one ``SpecError`` line naming the 
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -138,8 +139,9 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> StationSpec:
     if not isinstance(name, str) or not name.strip():
         raise SpecError(f"{source}: [station] name must be a non-empty string")
     parallel = station.get("parallel")
-    if parallel is not None and (not _is_int(parallel) or parallel < 1):
-        raise SpecError(f"{source}: [station] parallel must be a whole number of at least 1, not {parallel!r}")
+    if parallel is not None and (not _is_int(parallel) or not 1 <= parallel <= MAX_PARALLEL):
+        raise SpecError(f"{source}: [station] parallel must be a whole number from 1 to {MAX_PARALLEL}, "
+                        f"not {parallel!r}")
     budget = station.get("device_timeout_s")
     if budget is not None:
         budget = _positive(budget, source, "[station] device_timeout_s")
@@ -207,8 +209,8 @@ def _step(raw: Any, index: int, source: str) -> Step:
     if bad:
         raise SpecError(f"{where}: cannot require '{bad[0]}'; fields: {', '.join(IDENTITY_FIELDS)}")
     retries = raw.get("retries", 0)
-    if not _is_int(retries) or retries < 0:
-        raise SpecError(f"{where}: retries must be a whole number of at least 0, not {retries!r}")
+    if not _is_int(retries) or not 0 <= retries <= MAX_RETRIES:
+        raise SpecError(f"{where}: retries must be a whole number from 0 to {MAX_RETRIES}, not {retries!r}")
     name = raw.get("name")
     if name is not None and (not isinstance(name, str) or not name.strip()):
         raise SpecError(f"{where}: name must be a non-empty string")
@@ -277,10 +279,17 @@ def _oui(value: str, where: str) -> str:
     return digits
 
 
+MAX_SECONDS = 7 * 24 * 3600.0  # a week: longer is a typo (or inf/nan, which TOML allows), not a station step
+MAX_PARALLEL = 256
+MAX_RETRIES = 1000
+
+
 def _positive(value: Any, where: str, allow_zero: bool = False) -> float:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and (value >= 0 if allow_zero else value > 0)
+    ok = (isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+          and (value >= 0 if allow_zero else value > 0) and value <= MAX_SECONDS)
     if not ok:
-        raise SpecError(f"{where} must be a number of seconds {'>= 0' if allow_zero else '> 0'}, not {value!r}")
+        raise SpecError(f"{where} must be a number of seconds {'>= 0' if allow_zero else '> 0'} and at most "
+                        f"{MAX_SECONDS:g} (a week), not {value!r}")
     return float(value)
 
 

@@ -52,16 +52,21 @@ _FLAG_STATUS = 0x01
 
 def parse_service_reply(data: bytes) -> ServiceReply:
     """u32 flags, u16 status, then u16 id / u32 size / i32 result, each only when its flag bit is set."""
+    data = bytes(data)
     if len(data) < 6:
-        raise ProtocolError(f"service reply too short ({len(data)} bytes): {data.hex()}")
+        raise ProtocolError(f"service reply too short ({len(data)} bytes): {data[:64].hex()}")
     flags, status = struct.unpack_from("<IH", data, 0)
+    if not flags & _FLAG_STATUS:
+        # particle-usb rejects such a reply ("Service reply is missing mandatory status field", parseReply in
+        # src/usb-protocol.js, https://github.com/particle-iot/particle-usb/blob/master/src/usb-protocol.js)
+        raise ProtocolError(f"service reply without its status flag (flags 0x{flags:08x}): {data[:64].hex()}")
     offset = 6
     fields: dict[str, int] = {}
     for bit, name, fmt in _REPLY_FIELDS:
         if flags & bit:
             width = struct.calcsize(fmt)
             if offset + width > len(data):
-                raise ProtocolError(f"service reply truncated at {name}: {data.hex()}")
+                raise ProtocolError(f"service reply truncated at {name}: {data[:64].hex()}")
             (fields[name],) = struct.unpack_from(fmt, data, offset)
             offset += width
     return ServiceReply(status, **fields)

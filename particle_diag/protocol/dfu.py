@@ -222,6 +222,16 @@ class DfuStatus:
         return f"{self.status.name} in {self.state.label}"
 
 
+def decode_state(raw: bytes) -> DfuState:
+    """GETSTATE reply: one byte, a DFU 1.1 bState (§4.1); anything else is a ProtocolError."""
+    if len(raw) != 1:
+        raise ProtocolError(f"GETSTATE answered {len(raw)} bytes instead of 1: {raw[:8].hex()}")
+    try:
+        return DfuState(raw[0])
+    except ValueError:
+        raise ProtocolError(f"GETSTATE answered an unknown state {raw[0]}") from None
+
+
 @dataclass
 class TransferStats:
     control_in: int = 0
@@ -303,9 +313,7 @@ class DfuClient:
 
     def get_state(self) -> DfuState:
         raw = self._in(DfuRequest.GETSTATE, 0, 1)
-        if len(raw) != 1:
-            raise ProtocolError(f"GETSTATE answered {len(raw)} bytes instead of 1")
-        return DfuState(raw[0])
+        return decode_state(raw)
 
     def clear_status(self) -> None:
         self._out(DfuRequest.CLRSTATUS, 0)

@@ -12,7 +12,7 @@ carry the device's secret (``Device Secret:``); it is dropped here and never sto
 
 from __future__ import annotations
 
-import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,8 +24,10 @@ from particle_diag.protocol.messages import (
     DiagnosticInfo,
     ModuleDependency,
     ModuleInfo,
+    load_device_json,
     parse_diagnostics_json,
 )
+from particle_diag.transport import redact
 
 
 # ---- timing ----------------------------------------------------------------------------------------------
@@ -81,11 +83,18 @@ class Identity:
     other: dict[str, str] = field(default_factory=dict)  # property lines with keys not known here
 
 
+_PROPERTY_LINE = re.compile(r"([A-Za-z][A-Za-z0-9 _-]{0,40}):[ \t]*(.*)")
+_PROPERTY_START = re.compile(r"[A-Za-z][A-Za-z0-9 _-]{0,40}(?::.*)?")
+
+
 def _identity_complete(text: str) -> bool:
     m = _ID_LINE.search(text)
     # Properties follow the ID line with no terminator; a reply is whole once it ends at a line end (the
-    # device prints the lines back to back, so the reader's silence window covers the rest).
-    return bool(m and m[3] and text[-1] in "\r\n")
+    # device prints the lines back to back, so the reader's silence window covers the rest), or once a line
+    # that is not a property follows it (more console text after the reply).
+    if not (m and m[3]):
+        return False
+    return text[-1] in "\r\n" or _properties_end(text[m.end():]) is not None
 
 
 def parse_identity(text: str) -> Identity | None:
@@ -101,17 +110,34 @@ def parse_identity(text: str) -> Identity | None:
     return _identity_with_properties(device_id.lower(), text[m.end():])
 
 
+def _properties_end(rest: str) -> int | None:
+    """Index (in ``_lines(rest)``) of the first complete line after the ID line that is not ``Key: value``;
+    None when every complete line is a property (or blank)."""
+    lines = _lines(rest)
+    for i, line in enumerate(lines[:-1]):  # the last element is an unterminated tail (or "")
+        if line.strip() and not _PROPERTY_LINE.fullmatch(line.strip()):
+            return i
+    tail = lines[-1].strip()
+    if tail and not _PROPERTY_START.fullmatch(tail):  # cannot become a property however it goes on
+        return len(lines) - 1
+    return None
+
+
 def _identity_with_properties(device_id: str, rest: str) -> Identity:
     known: dict[str, str] = {}
     other: dict[str, str] = {}
-    for line in _lines(rest):
-        if not line.strip():
-            continue
-        key, sep, value = line.partition(":")
-        if not sep:
-            raise ProtocolError(f"'i' reply has a line that is not `Key: value`: {line[:40]!r}")
+    lines = _lines(rest)
+    end = _properties_end(rest)
+    # The reply ends at the first line that is not a property: console text printed after it (another key's
+    # reply, a log line) is not part of the identity.
+    for line in lines[: end if end is not None else len(lines)]:
+        m = _PROPERTY_LINE.fullmatch(line.strip())
+        if m is None:
+            continue  # blank, or an unterminated tail
+        key, value = m[1], m[2]
         if _secret_key(key):
-            continue  # never keep the device secret
+            redact.remember(value)  # never kept; remembered only so that no output can show it
+            continue
         name = IDENTITY_KEYS.get(key.strip().lower())
         target, slot = (known, name) if name else (other, key.strip())
         if value.strip():
@@ -219,58 +245,108 @@ def _json_complete(text: str) -> bool:
 
 @dataclass(frozen=True)
 class SystemDescribe:
-    """The ``s`` reply: platform ID, modules, and the other key/values (e.g. imei, iccid, cellfw)."""
+    """The ``s`` reply: platform ID, modules, and the other key/values (e.g. imei, iccid, cellfw).
+
+    ``empty_slots`` counts module entries with no module in them (a Photon lists its empty factory slot as
+    ``{"s":131072,"l":"f","vc":30,"vv":0,"d":[]}``: no function, index or version).  ``problems`` says which
+    other entries could not be read; they are left out, the rest of the reply still counts.
+    """
 
     platform_id: int
     modules: list[ModuleInfo]
     properties: dict[str, Any] = field(default_factory=dict)
+    empty_slots: int = 0
+    problems: tuple[str, ...] = ()
 
 
 def _load_json(command: str, text: str) -> Any:
     span = _json_span(text)
     assert span is not None
-    body = text[span[0]:span[1]]
-    try:
-        return json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise ProtocolError(f"'{command}' reply is not valid JSON ({exc}): {body[:60]!r}") from exc
+    return load_device_json(text[span[0]:span[1]], f"'{command}' reply")
 
 
 def parse_describe(text: str) -> SystemDescribe | None:
     if not _json_complete(text):
         return None
     data = _load_json("s", text)
-    try:
-        platform_id = _int(data["p"], "p")
-        modules = [_describe_module(m) for m in data["m"]]
-    except (KeyError, TypeError) as exc:
-        raise ProtocolError(f"'s' reply is not a system describe (missing or odd {exc})") from exc
+    if not isinstance(data, dict):
+        raise ProtocolError(f"'s' reply is not a system describe (a JSON {type(data).__name__}, not an object)")
+    if "p" not in data or "m" not in data:
+        missing = "p" if "p" not in data else "m"
+        raise ProtocolError(f"'s' reply is not a system describe (no {missing!r} key)")
+    platform_id = _int(data["p"], "p")
+    if not isinstance(data["m"], list):
+        raise ProtocolError(f"'s' reply: 'm' is not a list of modules: {_excerpt(data['m'])}")
+    modules: list[ModuleInfo] = []
+    empty = 0
+    problems: list[str] = []
+    for position, entry in enumerate(data["m"]):
+        if isinstance(entry, dict) and not any(k in entry for k in ("f", "n", "v")):
+            empty += 1  # a slot with no module in it
+            continue
+        try:
+            modules.append(_describe_module(entry))
+        except ProtocolError as exc:
+            problems.append(f"module entry {position}: {exc.message}")
     properties = {k: v for k, v in data.items() if k not in ("p", "m") and not _secret_key(k) and k != "sn"}
-    return SystemDescribe(platform_id, modules, properties)
+    for k, v in data.items():
+        if _secret_key(k) and isinstance(v, str):
+            redact.remember(v)
+    return SystemDescribe(platform_id, modules, properties, empty, tuple(problems))
+
+
+_INT_LIMIT = 1 << 63  # describe numbers are C integers of 32 bits or fewer; beyond this is not a device
 
 
 def _int(value: Any, key: str) -> int:
-    """Describe numbers are JSON numbers, except module indexes ``n`` which are strings."""
-    try:
-        if isinstance(value, bool):
-            raise ValueError(value)
-        return int(value)
-    except (TypeError, ValueError):
-        raise ProtocolError(f"'s' reply: {key!r} is not a number: {value!r}") from None
+    """Describe numbers are JSON numbers, except module indexes ``n`` which are strings (of digits)."""
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif (isinstance(value, float) and math.isfinite(value) and value.is_integer()) or (
+            isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,20}\s*", value)):
+        number = int(value)
+    if number is None or not -_INT_LIMIT <= number < _INT_LIMIT:
+        raise ProtocolError(f"'s' reply: {key!r} is not a number: {_excerpt(value)}")
+    return number
 
 
-def _describe_module(m: dict[str, Any]) -> ModuleInfo:
+def _letter(value: Any, key: str) -> str:
+    if not isinstance(value, str) or len(value) > 8:
+        raise ProtocolError(f"'s' reply: {key!r} is not a letter: {_excerpt(value)}")
+    return value
+
+
+def _excerpt(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _describe_module(m: Any) -> ModuleInfo:
+    if not isinstance(m, dict):
+        raise ProtocolError(f"not an object: {_excerpt(m)}")
+    for key in ("f", "n", "v"):
+        if key not in m:
+            raise ProtocolError(f"no {key!r} key")
+    function = _letter(m["f"], "f")
+    deps = m.get("d", [])
+    if not isinstance(deps, list) or not all(isinstance(d, dict) and {"f", "n", "v"} <= d.keys() for d in deps):
+        raise ProtocolError(f"'d' is not a list of dependencies: {_excerpt(deps)}")
+    store = _letter(m["l"], "l") if "l" in m else None
+    sha = m.get("u")
+    if sha is not None and not isinstance(sha, str):
+        raise ProtocolError(f"'u' is not a hash: {_excerpt(sha)}")
     return ModuleInfo(
-        type=FUNCTION_LETTERS.get(m["f"], f"unknown_{m['f']}"),
+        type=FUNCTION_LETTERS.get(function, f"unknown_{function}"),
         index=_int(m["n"], "n"),
         version=_int(m["v"], "v"),
-        store=STORE_LETTERS.get(m["l"], f"unknown_{m['l']}") if "l" in m else None,
+        store=STORE_LETTERS.get(store, f"unknown_{store}") if store is not None else None,
         max_size=_int(m["s"], "s") if "s" in m else None,
         checked_flags=_int(m.get("vc", 0), "vc"),
         passed_flags=_int(m.get("vv", 0), "vv"),
-        hash=str(m["u"]).lower() if m.get("u") else None,
-        dependencies=[ModuleDependency(FUNCTION_LETTERS.get(d["f"], f"unknown_{d['f']}"), _int(d["n"], "n"),
-                                       _int(d["v"], "v")) for d in m.get("d", [])],
+        hash=sha.lower() if sha else None,
+        dependencies=[ModuleDependency(FUNCTION_LETTERS.get(f := _letter(d["f"], "f"), f"unknown_{f}"),
+                                       _int(d["n"], "n"), _int(d["v"], "v")) for d in deps],
     )
 
 

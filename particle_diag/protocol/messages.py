@@ -306,16 +306,54 @@ def _modules_from_py(value: ModuleInfoReply) -> pb.GetModuleInfoReply:
     raise ValueError(f"module info format must be 'current' or 'legacy', not {value.format!r}")
 
 
+# -- JSON from a device (console `s`/`d`, request 100) --
+MAX_JSON_DEPTH = 32  # Device OS JSON nests 4 deep at most (describe -> m -> module -> d); far more is hostile
+
+
+def load_device_json(text: str, what: str) -> Any:
+    """``json.loads`` for text a device sent: any failure (bad syntax, nesting that would exhaust the stack,
+    a number too long to convert) is a ProtocolError naming ``what``.  Non-finite numbers (``NaN``,
+    ``Infinity``, ``1e999``) are kept as floats: the parsers judge them, the JSON renderer prints null."""
+    depth = _nesting_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise ProtocolError(f"{what} are nested {depth} levels deep: not what a device sends")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProtocolError(f"{what} are not valid JSON ({exc}): {text[:80]!r}") from exc
+    except (RecursionError, ValueError) as exc:  # ValueError: an integer longer than Python converts
+        raise ProtocolError(f"{what} cannot be read as JSON ({type(exc).__name__}): {text[:80]!r}") from exc
+
+
+def _nesting_depth(text: str) -> int:
+    """The deepest bracket nesting outside strings (an upper bound is enough: it only guards json.loads)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+    return deepest
+
+
 # -- diagnostics (request 100, console 'd'): JSON text, not protobuf --
 def parse_diagnostics_json(text: str) -> DiagnosticInfo:
     """``{"sys:uptime":42,"net:rssi":{"err":-210}}`` -> DiagnosticInfo; anything else -> ProtocolError."""
     text = text.strip().rstrip("\x00").strip()
     if not text:
         return DiagnosticInfo()
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ProtocolError(f"diagnostics are not valid JSON ({exc}): {text[:80]!r}") from exc
+    data = load_device_json(text, "diagnostics")
     if not isinstance(data, dict):
         raise ProtocolError(f"diagnostics JSON is not an object: {text[:80]!r}")
     values: dict[str, int | float] = {}

@@ -25,6 +25,7 @@ from particle_diag.errors import (
     UsageError,
 )
 from particle_diag.transport import tap
+from particle_diag.transport.redact import LineRedactor
 
 CONSOLE_BAUD = 9600  # the device ignores the host baud except the magic values (reference §3.1)
 MAGIC_BAUDS = frozenset({14400, 28800})
@@ -102,18 +103,22 @@ class SerialConsole:
         received = bytearray()
         deadline = self._clock.monotonic() + timeout_s
         last_data = self._clock.monotonic()
+        # The `i` reply can carry the device secret: the trace shows whole lines only, redacted, so a secret
+        # split across two reads is never written half-visible.
+        traced = LineRedactor()
         while True:
             chunk = self._read()
             now = self._clock.monotonic()
             if chunk:
                 received += chunk
                 last_data = now
-                if self._trace:
-                    self._trace(f"serial {self.path} <- {bytes(chunk)!r}")
+                self._trace_text(traced.feed(bytes(chunk).decode("utf-8", errors="replace")))
             text = received.decode("utf-8", errors="replace")
             if is_complete(text) and now - last_data >= quiet_s:
+                self._trace_text(traced.flush())
                 return text
             if received and (now - last_data >= stalled_s or now >= deadline):
+                self._trace_text(traced.flush())
                 return text
             if now >= deadline:
                 raise DeviceTimeoutError(
@@ -124,6 +129,10 @@ class SerialConsole:
                 )
             if not chunk:
                 self._clock.sleep(timeouts.SERIAL_IDLE_S)
+
+    def _trace_text(self, text: str) -> None:
+        if self._trace and text:
+            self._trace(f"serial {self.path} <- {text!r}")
 
     def send(self, key: str) -> None:
         """Send a command that has no reply (e.g. 'x' leaves listening mode)."""

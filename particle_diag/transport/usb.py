@@ -26,6 +26,7 @@ from particle_diag.errors import (
     ProtocolError,
     TransferStallError,
 )
+from particle_diag.transport.redact import hex_data, redact
 
 Trace = Callable[[str], None]
 DEFAULT_TRANSFER_TIMEOUT_MS = timeouts.TRANSFER_MS
@@ -100,6 +101,22 @@ def translate(exc: Exception, what: str) -> PdiagError:
     return ProtocolError(f"{what}: USB error: {exc}")
 
 
+def functional_transfer_size(extra: bytes) -> int | None:
+    """wTransferSize of the first DFU functional descriptor (bDescriptorType 0x21, 7+ bytes) among the class
+    descriptors that follow an interface descriptor; None when there is none.  Walks by bLength and stops at
+    a bLength that cannot be right (0, 1, or past the end), so odd descriptors end the walk, not the program.
+    """
+    offset = 0
+    while offset + 2 <= len(extra):
+        length, kind = extra[offset], extra[offset + 1]
+        if length < 2 or offset + length > len(extra):
+            return None
+        if kind == 0x21 and length >= 7:
+            return int.from_bytes(extra[offset + 5 : offset + 7], "little")
+        offset += length
+    return None
+
+
 class UsbBus:
     def __init__(self, backend: Any = None, trace: Trace | None = None,
                  observe: Callable[[Any], Any] | None = None) -> None:
@@ -171,7 +188,7 @@ class UsbDevice:
 
     def _log(self, text: str) -> None:
         if self._trace is not None:
-            self._trace(f"usb {self.identity.path} {text}")
+            self._trace(redact(f"usb {self.identity.path} {text}"))
 
     def control_in(self, request_type: int, request: int, value: int, index: int, length: int,
                    timeout_ms: int = DEFAULT_TRANSFER_TIMEOUT_MS) -> bytes:
@@ -182,7 +199,7 @@ class UsbDevice:
         except usb.core.USBError as exc:
             self._log(f"{setup} -> {exc}")
             raise translate(exc, f"USB device {self.identity.path}") from exc
-        self._log(f"{setup} -> {data.hex(' ')}")
+        self._log(f"{setup} -> {hex_data(data)}")
         return data
 
     def control_out(self, request_type: int, request: int, value: int, index: int, data: bytes,
@@ -192,7 +209,7 @@ class UsbDevice:
         # the leave request, reference §4.5).
         pad = self._pad_empty_out and not data and (request_type & 0x60) == 0x40
         payload = b"\x00" if pad else data
-        setup = f"OUT {request_type:02x} {request:02x} v={value:04x} i={index:04x} data={payload.hex(' ')}"
+        setup = f"OUT {request_type:02x} {request:02x} v={value:04x} i={index:04x} data={hex_data(payload)}"
         try:
             sent = int(self._dev.ctrl_transfer(request_type, request, value, index, payload, timeout_ms))
         except usb.core.USBError as exc:
@@ -225,12 +242,14 @@ class UsbDevice:
         return [self.string(intf.iInterface) or "" for intf in cfg if intf.bInterfaceNumber == 0]
 
     def dfu_transfer_size(self, default: int = 1024) -> int:
-        """wTransferSize from the DFU functional descriptor (type 0x21); particle-usb defaults to 1024."""
+        """wTransferSize from the DFU functional descriptor (type 0x21); ``default`` when there is none or it
+        says 0, as particle-usb does (``xferSize || DEFAULT_TRANSFER_SIZE`` with 1024, src/dfu.js,
+        https://github.com/particle-iot/particle-usb/blob/master/src/dfu.js)."""
         cfg = self._configuration()
         for intf in cfg:
-            extra = bytes(intf.extra_descriptors or b"")
-            if len(extra) >= 7 and extra[1] == 0x21:
-                return int.from_bytes(extra[5:7], "little")
+            size = functional_transfer_size(bytes(intf.extra_descriptors or b""))
+            if size:
+                return size
         return default
 
     def set_alt(self, alt: int) -> None:

@@ -81,11 +81,25 @@ def test_identity_incomplete_until_a_line_end() -> None:
 
 @pytest.mark.parametrize("text", [
     "Your device id is zzzz\r\n",
-    f"Device ID: {DEVICE_ID}\r\nno colon here\r\n",
+    f"Device ID: {DEVICE_ID[:20]}\r\nIMEI: 1\r\n",
 ])
 def test_identity_malformed(text: str) -> None:
     with pytest.raises(ProtocolError):
         parse_identity(text)
+
+
+@pytest.mark.parametrize("tail", [
+    "no colon here\r\n",
+    "\r\nYour device MAC address is\r\ne0:4f:43:aa:bb:cc\r\n",
+    "system firmware version: 6.2.0\n\r\n",
+    "0000123 [comm] INFO: some log line",  # unterminated text after the reply
+])
+def test_identity_followed_by_more_console_text(tail: str) -> None:
+    """The reply ends at the first line that is not a property: what the console prints next is not part of it."""
+    text = f"Device ID: {DEVICE_ID}\r\nIMEI: 352753090123456\r\n{tail}"
+    assert is_complete("i", text)
+    info = parse_identity(text)
+    assert info is not None and info.device_id == DEVICE_ID and info.imei == "352753090123456"
 
 
 # ---- v ------------------------------------------------------------------------------------------------
@@ -174,7 +188,8 @@ def test_describe_waits_for_closing_brace_and_line_end() -> None:
     '{"p":13,"m":[{"s":1,"f":"u""n":"1"}]}',  # garbled JSON
     '{"p":13}',  # no modules
     '{"p":"x","m":[]}',
-    '{"p":13,"m":[{"f":"u","n":"one","v":1}]}',
+    '{"p":1e999,"m":[]}',  # a platform ID that overflows
+    '{"p":13,"m":{"f":"u"}}',
 ])
 def test_describe_complete_but_malformed(body: str) -> None:
     assert is_complete("s", body + "\r\n")
@@ -198,3 +213,13 @@ def test_diagnostics() -> None:
 def test_unknown_command() -> None:
     with pytest.raises(ValueError):
         is_complete("w", "")
+
+
+def test_describe_keeps_the_readable_modules_and_names_the_others() -> None:
+    body = ('{"p":6,"m":[{"s":16384,"l":"m","vc":30,"vv":30,"f":"b","n":"0","v":11,"d":[]},'
+            '{"f":"u","n":"one","v":1},{"s":131072,"l":"f","vc":30,"vv":0,"d":[]}]}\r\n')
+    describe = parse_describe(body)
+    assert describe is not None
+    assert [(m.type, m.version) for m in describe.modules] == [("bootloader", 11)]
+    assert describe.empty_slots == 1
+    assert len(describe.problems) == 1 and "module entry 1" in describe.problems[0]

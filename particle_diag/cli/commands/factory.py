@@ -7,7 +7,6 @@ plain line per event otherwise, ``--jsonl`` (one JSON object per device or event
 
 from __future__ import annotations
 
-import json
 import socket
 import sys
 import threading
@@ -188,10 +187,9 @@ class _CheckDisplay:
             row = self.rows.setdefault(r.key, {"platform": r.platform, "step": ""})
             row.update(verdict=r.verdict, detail=r.reason, elapsed=r.elapsed_s, phase="done")
             if self.machine == "jsonl":
-                from particle_diag.factory.report import jsonl_line
+                from particle_diag.cli.output import print_json_line
 
-                sys.stdout.write(jsonl_line(r) + "\n")
-                sys.stdout.flush()
+                print_json_line(r.to_dict())
             elif self.machine is None and not self.interactive:
                 style = VERDICT_STYLE[r.verdict]
                 detail = f": {_escape(r.reason)}" if r.reason else ""
@@ -376,8 +374,9 @@ class _WatchView:
         with self.lock:
             self.events.append(e)
             if self.machine == "jsonl":
-                sys.stdout.write(json.dumps(e, separators=(",", ":"), default=str) + "\n")
-                sys.stdout.flush()
+                from particle_diag.cli.output import print_json_line
+
+                print_json_line(e)
                 return
             if self.machine == "json":
                 return
