@@ -53,7 +53,7 @@ def test_a_secret_seen_under_its_key_is_masked_everywhere_after(fresh_memory):
     # the bare value (an excerpt in an error message) and its hex form in a USB trace
     assert redact.redact("got ABCDEFGH12345 here") == "got ************* here"
     assert "41 42 43 44" not in redact.hex_data(b"xxABCDEFGH12345yy")
-    assert "ABCDEFGH12345".encode().hex() not in redact.redact("payload " + "ABCDEFGH12345".encode().hex())
+    assert b"ABCDEFGH12345".hex() not in redact.redact("payload " + b"ABCDEFGH12345".hex())
 
 
 def test_a_keyed_secret_in_control_data_is_masked_in_the_hex_dump(fresh_memory):
