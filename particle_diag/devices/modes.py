@@ -30,6 +30,7 @@ from particle_diag.errors import (
     OperationInterrupted,
     PdiagError,
     ProtectedDeviceError,
+    ProtocolError,
     UnsupportedError,
     UsageError,
     WrongModeError,
@@ -215,6 +216,8 @@ def unresponsive_error(record: DeviceRecord, target: str) -> PdiagError:
             f"{record.label} does not complete control requests: its application is blocking the system thread",
             "Restart it (`pdiag reset` answers even now, or tap RESET), put it in DFU mode with `pdiag enter dfu` "
             f"(the serial port still works), or {buttons}", reference="device.busy")
+    if isinstance(problem, ProtocolError):
+        return problem  # it answered, but not as the protocol says (e.g. a reply particle-usb rejects): say so
     return DeviceTimeoutError(f"{record.label} stopped answering on USB",
                               f"Unplug it and plug it back in; if it stays silent, {buttons}",
                               reference="device.mute")

@@ -211,12 +211,13 @@ class DfuStatus:
     @classmethod
     def decode(cls, raw: bytes) -> DfuStatus:
         """GETSTATUS reply: bStatus, 24-bit LE bwPollTimeout, bState, iString (§4.1)."""
-        if len(raw) < 6:
-            raise ProtocolError(f"GETSTATUS answered {len(raw)} bytes instead of 6: {raw.hex()}")
+        if len(raw) != 6:  # particle-usb refuses any other length too (_getStatus in src/dfu.js)
+            raise ProtocolError(f"GETSTATUS answered {len(raw)} bytes instead of 6: {raw.hex()}", reference="dfu.reply")
         try:
             return cls(DfuStatusCode(raw[0]), int.from_bytes(raw[1:4], "little"), DfuState(raw[4]), raw[5])
         except ValueError:
-            raise ProtocolError(f"GETSTATUS answered an unknown status/state: {raw[:6].hex()}") from None
+            raise ProtocolError(f"GETSTATUS answered an unknown status/state: {raw[:6].hex()}",
+                                reference="dfu.reply") from None
 
     def describe(self) -> str:
         return f"{self.status.name} in {self.state.label}"
@@ -225,11 +226,11 @@ class DfuStatus:
 def decode_state(raw: bytes) -> DfuState:
     """GETSTATE reply: one byte, a DFU 1.1 bState (§4.1); anything else is a ProtocolError."""
     if len(raw) != 1:
-        raise ProtocolError(f"GETSTATE answered {len(raw)} bytes instead of 1: {raw[:8].hex()}")
+        raise ProtocolError(f"GETSTATE answered {len(raw)} bytes instead of 1: {raw[:8].hex()}", reference="dfu.reply")
     try:
         return DfuState(raw[0])
     except ValueError:
-        raise ProtocolError(f"GETSTATE answered an unknown state {raw[0]}") from None
+        raise ProtocolError(f"GETSTATE answered an unknown state {raw[0]}", reference="dfu.reply") from None
 
 
 @dataclass

@@ -56,6 +56,9 @@ _ID_LINE = re.compile(r"(Device ID:|Your (?:device|core) id is)[ \t]*([^\r\n]*)(
 _VERSION_LINE = re.compile(r"system firmware version:[ \t]*([^\r\n]*)([\r\n])?")
 _VERSION = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?")
 _MAC_MARKER = "Your device MAC address is"
+# The factory firmware (Photons shipped in 2015, before 0.4.4) prints only a prompt with the Core's wording and no
+# MAC: "Your core MAC address" (community.particle.io thread 13497, tests/fixtures/captures/listening/m).
+_FACTORY_MAC_PROMPT = re.compile(r"Your core MAC address(?: is)?[ \t]*(?:\r\n|\n\r|\r|\n)\s*$")
 _MAC_RUN = re.compile(r"[0-9a-fA-F]{1,2}(?::[0-9a-fA-F]{1,2})+")
 _CLAIMED = re.compile(r"Device claimed:[ \t]*(\w*)([\r\n])?")
 USI_OUIS = ("6c:0b:84", "44:39:c4")  # USI Wi-Fi modules; see normalize_mac
@@ -193,7 +196,7 @@ def normalize_mac(raw: str) -> str:
 def _mac_complete(text: str) -> bool:
     at = text.find(_MAC_MARKER)
     if at < 0:
-        return False
+        return bool(_FACTORY_MAC_PROMPT.search(text))
     lines = _lines(text[at + len(_MAC_MARKER):])
     # lines[0] is what follows the marker on its line; the MAC line is whole once a line end follows it.
     return len(lines) >= 3 or (len(lines) == 2 and bool(_MAC_RUN.search(lines[0])))
@@ -202,6 +205,10 @@ def _mac_complete(text: str) -> bool:
 def parse_mac(text: str) -> str | None:
     if not _mac_complete(text):
         return None
+    if text.find(_MAC_MARKER) < 0:
+        raise ProtocolError("'m' reply is the factory firmware's prompt without a MAC address",
+                            "This firmware predates Device OS 0.4.4: update Device OS (e.g. `particle update`) "
+                            "to read the MAC address.", reference="listening.factory-firmware")
     rest = text[text.find(_MAC_MARKER) + len(_MAC_MARKER):]
     m = _MAC_RUN.search(rest)
     if not m or len(m[0].split(":")) > 8:

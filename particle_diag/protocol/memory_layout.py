@@ -26,6 +26,7 @@ Need = Literal["read", "write", "erase"]
 
 _UNITS = {" ": 1, "": 1, "B": 1, "K": 1024, "M": 1024 * 1024}
 _SEGMENT_RE = re.compile(r"^\s*(\d+)\s*\*\s*(\d+)\s*([ BKM]?)([a-g])\s*$", re.IGNORECASE)
+_ADDRESS_RE = re.compile(r"0[xX][0-9a-fA-F]{1,8}")
 _READ, _ERASE, _WRITE = 0x1, 0x2, 0x4
 _RIGHTS_REFERENCE = {"read": "dfu.not-readable", "write": "dfu.not-writable", "erase": "dfu.not-erasable"}
 
@@ -200,10 +201,11 @@ def parse_layout(text: str) -> MemoryLayout:
 
 
 def _parse_group(address_text: str, segments_text: str, whole: str) -> list[Segment]:
-    try:
-        address = int(address_text.strip(), 16)
-    except ValueError:
-        raise MemoryLayoutError(f"bad start address {address_text!r} in DfuSe layout {whole!r}") from None
+    # `0x` and at most 8 hex digits, as particle-usb requires (_parseMemoryDescriptor in src/dfu.js,
+    # https://github.com/particle-iot/particle-usb/blob/master/src/dfu.js): a 32-bit address.
+    if not _ADDRESS_RE.fullmatch(address_text.strip()):
+        raise MemoryLayoutError(f"bad start address {address_text!r} in DfuSe layout {whole!r}")
+    address = int(address_text.strip(), 16)
     out: list[Segment] = []
     for item in segments_text.split(","):
         if not item.strip():

@@ -19,6 +19,7 @@ from particle_diag.catalog.results import Result
 from particle_diag.clock import Clock
 from particle_diag.protocol.memory_layout import protected_form
 from particle_diag.sim import descriptors as desc
+from particle_diag.sim import hostile
 from particle_diag.sim.control_service import ControlService, ServiceBehaviour
 from particle_diag.sim.spec import DeviceSpec
 from particle_diag.sim.usbdev import SetupPacket, Stall, Unplugged
@@ -77,6 +78,7 @@ class VirtualDevice:
         self.enumeration = 0
         self.attached = False
         self.unknown_pid = spec.has("unknownpid")
+        self.hostile = hostile.active(spec.flags)  # hostile-reply fault flags (sim/hostile.py)
         self.behaviour = Behaviour(
             no_access=spec.has("noaccess"),
             listening_disabled=spec.has("nolisten"),
@@ -102,7 +104,7 @@ class VirtualDevice:
         )
         self.service = ControlService(self._run_request, clock, self.behaviour.service, self._raw_in, self._raw_out)
         self.alt = 0
-        self.descriptors = self._build_descriptors()
+        self.descriptors = hostile.descriptors(self.hostile, self._build_descriptors())
         self.port = None  # PtyPort while the CDC port exists
         self._console = None  # the listening-mode console (sim.firmware builds it on first use)
         self._dfu = None  # the DFU target of the current DFU session (None outside DFU mode)
@@ -156,9 +158,9 @@ class VirtualDevice:
             if setup.kind == 0:
                 return self._standard_in(setup)
             if setup.kind == 2 and self.mode != "dfu":
-                return self.service.handle_in(setup)
+                return hostile.service_in(self.hostile, setup, self.service.handle_in(setup))
             if setup.kind == 1 and self.mode == "dfu":
-                return self.dfu.handle_in(setup)
+                return hostile.dfu_in(self.hostile, setup, self.dfu.handle_in(setup))
             raise Stall()
 
     def handle_out(self, setup: SetupPacket, data: bytes) -> None:
@@ -239,7 +241,7 @@ class VirtualDevice:
             return Result.PROTECTED, b""
         if not capabilities.supports_request(self.platform.generation, self.firmware.device_os, type_id):
             return Result.NOT_SUPPORTED, b""
-        return firmware.handle(self, type_id, payload)
+        return hostile.control_reply(self.hostile, type_id, *firmware.handle(self, type_id, payload))
 
     # -- mode changes -------------------------------------------------------------------------------------
     def _mode_after_reset(self) -> str:
@@ -284,7 +286,7 @@ class VirtualDevice:
             self.address = self.allocate_address()
             self.alt = 0
             self.service.cancel_all()
-            self.descriptors = self._build_descriptors()
+            self.descriptors = hostile.descriptors(self.hostile, self._build_descriptors())
             self._dfu = None
             self._console = None
             if self.has_serial_port:

@@ -206,6 +206,10 @@ def console_reply(device: VirtualDevice, data: bytes) -> bytes:
     if console.safe_listening_requested:
         console.safe_listening_requested = False
         device.reset_into("listening")  # `L`: reboot into safe mode, straight into listening mode
+    if device.hostile and out:
+        from particle_diag.sim import hostile
+
+        out = hostile.console(device.hostile, data, out)
     if device.behaviour.garbled_console and out:
         out = bytes(b ^ 0x5A if i % 3 == 1 else b for i, b in enumerate(out))  # a noisy line
     return out

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from particle_diag.catalog.platforms import Platform, by_name
 from particle_diag.errors import UsageError
+from particle_diag.sim import hostile
 
 MODES = ("normal", "listening", "safe", "dfu")
 
@@ -40,6 +41,7 @@ FLAGS = {
     "intwrite": "Ctrl-C (SIGINT to pdiag) at the third DFU data block written",
     "intverify": "Ctrl-C (SIGINT to pdiag) at the first DFU read after writing (a flash's verification)",
     "intleave": "Ctrl-C (SIGINT to pdiag) at the request to leave DFU mode",
+    **hostile.FLAGS,  # hostile replies for the abuse tier (sim/hostile.py)
 }
 
 # Device OS a virtual device runs when the spec does not say (the newest each platform supports).

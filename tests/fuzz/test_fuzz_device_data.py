@@ -122,8 +122,10 @@ LAYOUT_PIECES = st.sampled_from(["@", "Internal Flash", "/", "0x", "00000000", "
 
 @given(st.lists(LAYOUT_PIECES | st.text(max_size=5), max_size=25).map("".join))
 @example("@Internal Flash   /0x00000000/1*4Ka,47*4Kg,192*4Kg")
-@example("@x/0/999999999999999999*999999999999M" + "g")
-@example("@x/0/0*4Kg")
+@example("@x/0x0/999999999999999999*999999999999M" + "g")
+@example("@x/0x0/0*4Kg")
+@example("@x/0x123456789/1*4Kg")
+@example("@x/12/1*4Kg")
 def test_dfuse_layout_strings(text: str) -> None:
     try:
         layout = parse_layout(text)

@@ -95,3 +95,11 @@ def test_gen3_external_flash_offset_is_part_of_the_layout() -> None:
     with pytest.raises(MemoryRangeError):
         layout.check_range(0x00200000, 4096, "write")  # without the +0x80000000 offset (§1.2)
     layout.check_range(0x80200000, 4096, "write")
+
+
+
+@pytest.mark.parametrize("text", ["@Internal Flash /08000000/1*16Ka", "@Internal Flash /0x123456789/1*16Ka",
+                                  "@Internal Flash /0x/1*16Ka"])
+def test_start_addresses_are_0x_and_32_bits_like_particle_usb(text: str) -> None:
+    with pytest.raises(MemoryLayoutError):
+        parse_layout(text)
