@@ -37,6 +37,7 @@ from particle_diag.errors import (
     PdiagError,
     ProtectedDeviceError,
     UnsupportedError,
+    WrongModeError,
 )
 from particle_diag.files import read_input
 from particle_diag.protocol.dfu import DfuStatusError, DfuVerifyError, FlashInterruptedError, Progress
@@ -260,8 +261,11 @@ def flash_device(record: DeviceRecord, host: Host, image: bytes | PreparedFlash,
         except (KeyboardInterrupt, StopRequested):  # a wait ended by Ctrl-C, or no deferring handler
             raise run.interrupted(run.step) from None
         if stop.is_set():  # Ctrl-C while the device restarted: it is done, say so
-            raise OperationInterrupted("leaving DFU", f"written and verified; it came back in {back.new_mode} mode",
-                                       "")
+            where = f"it came back in {back.new_mode} mode" if back else "it did not come back"
+            raise OperationInterrupted("leaving DFU", f"written and verified; {where}", "")
+    if back is None:
+        result.elapsed_s = host.clock.monotonic() - start
+        return result
     result.came_back_in = back.new_mode
     if back.new_mode == "safe":
         result.notes.append("the device came back in safe mode: the firmware's dependencies are not met "
@@ -271,7 +275,7 @@ def flash_device(record: DeviceRecord, host: Host, image: bytes | PreparedFlash,
 
 
 def _stages(run: _Run, host: Host, progress: Progress | None, timeout_s: float,
-            found_in: str) -> tuple[ModeChange, FlashResult]:
+            found_in: str) -> tuple[ModeChange | None, FlashResult]:
     from particle_diag.devices import modes
 
     record, prepared = run.record, run.prepared
@@ -296,6 +300,12 @@ def _stages(run: _Run, host: Host, progress: Progress | None, timeout_s: float,
     run.enter("leaving DFU", "leaving DFU mode")
     try:
         return modes.reset(record, host, timeout_s=timeout_s), result
+    except (modes.ModeTimeoutError, WrongModeError) as exc:
+        # Written and verified: the flash succeeded.  That the new firmware does not come back (or not in the mode
+        # expected) is a warning on a success, not a failure of the flash.
+        result.notes.append(f"warning: the image was written and verified, but the device did not come back "
+                            f"afterwards ({exc.message}); {exc.hint}")
+        return None, result
     except OperationInterrupted as stopped:  # the flash itself is complete: say so first
         raise OperationInterrupted(stopped.step, f"written and verified; {stopped.device_state}",
                                    stopped.recovery) from None

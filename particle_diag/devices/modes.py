@@ -232,6 +232,12 @@ def _refuse_unreachable(record: DeviceRecord, target: str, *, resetting: bool = 
     # USB interrupt); every other switch needs it to answer.
     if record.status == "unresponsive" and not resetting and not (target == "dfu" and record.serial_port):
         raise unresponsive_error(record, target)
+    if record.platform is None and not (target == "dfu" and record.serial_port):
+        vid_pid = f"{record.usb.vid:04x}:{record.usb.pid:04x}" if record.usb else "unknown"
+        raise UnsupportedError(f"{record.label}: pdiag does not know this product ID ({vid_pid}), so it cannot "
+                               f"tell how to switch it to {target} mode",
+                               "Use the device's buttons; if it is a new Particle product, report its USB IDs "
+                               "(`pdiag list --json`).", reference="device.unknown-pid")
     if record.status == "protected" and record.mode != "dfu":
         raise ProtectedDeviceError(
             f"{record.label}: Device Protection refuses mode changes over USB",
@@ -379,15 +385,22 @@ def _confirm(record: DeviceRecord, target: str, host: Host, start: float, timeou
                 return change
             wrong_since = now if wrong_since is None else wrong_since
             if now - wrong_since >= timeouts.MODE_SETTLE_S and seen.mode not in ("unknown",):
-                hint = "Try again; if it keeps happening use the buttons: " + button_hint(record, target)
-                if seen.mode == "safe":
-                    hint = ("The user firmware fails its module checks (usually it needs a newer Device OS), so "
-                            "the device keeps starting in safe mode: `pdiag identify` shows which check fails; "
-                            "flash a matching Device OS or other user firmware.")
-                raise WrongModeError(f"{record.label} came back in {seen.mode} mode instead of {target} mode", hint)
+                raise _wrong_mode(record, seen, target)
         if now >= deadline:
+            if wrong_since is not None and seen is not None and seen.mode not in ("unknown",):
+                # it did restart (fresh on the bus) but into another mode: that is what happened, not a timeout
+                raise _wrong_mode(record, seen, target)
             where = "never came back" if seen is None else f"is still in {seen.mode} mode"
             raise ModeTimeoutError(
                 f"{record.label} {where} after {timeout_s:g} s waiting for {target} mode",
                 "Check the cable and power. To switch by hand: " + button_hint(record, target))
         host.clock.sleep(min(host.poll_interval_s, max(0.0, deadline - now)))
+
+
+def _wrong_mode(record: DeviceRecord, seen: DeviceRecord, target: str) -> WrongModeError:
+    hint = "Try again; if it keeps happening use the buttons: " + button_hint(record, target)
+    if seen.mode == "safe":
+        hint = ("The user firmware fails its module checks (usually it needs a newer Device OS), so the device keeps "
+                "starting in safe mode: `pdiag identify` shows which check fails; flash a matching Device OS or "
+                "other user firmware.")
+    return WrongModeError(f"{record.label} came back in {seen.mode} mode instead of {target} mode", hint)

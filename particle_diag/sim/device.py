@@ -113,6 +113,8 @@ class VirtualDevice:
         self.flash_timing = None  # sim.flash.FlashTiming for the realistic timing model; None = instant
         self.listeners: list[Callable[[str, VirtualDevice], None]] = []
         self.request_log: list[int] = []
+        # Called with each control request type the firmware runs (tests: press Ctrl-C at a known step).
+        self.request_listeners: list[Callable[[int], None]] = []
         from particle_diag.sim.dfu_target import apply_spec_flags
 
         apply_spec_flags(self, spec.flags)  # DFU-side flags: +unplugwrite, +slowflash
@@ -234,6 +236,8 @@ class VirtualDevice:
         from particle_diag.sim import firmware
 
         self.request_log.append(type_id)
+        for listener in list(self.request_listeners):
+            listener(type_id)
         if type_id == self.behaviour.vanish_on_request:
             self.detach()  # unplugged mid-request: the host's next transfer finds no device
             raise Unplugged()

@@ -178,8 +178,9 @@ def flash_command(
     where = "factory slot " if result.plan.factory else ""
     what = "restored the backup" if result.plan.restore else f"flashed {h.function} v{h.version}"
     out.print(f"{what} ({len(result.plan.image)} bytes) to {where}"
-              f"0x{result.plan.address:08X} (alt {result.plan.alt}) of {result.device_id}: verified, device back "
-              f"in {result.came_back_in} mode")
+              f"0x{result.plan.address:08X} (alt {result.plan.alt}) of {result.device_id}: verified, "
+              + (f"device back in {result.came_back_in} mode" if result.came_back_in
+                 else "but the device did not come back (see the warning)"))
     out.print(f"{_rate(result.bytes_per_second)} while writing, {result.control_transfers} control transfers, "
               f"{result.elapsed_s:.2f} s in all")
     for note in result.to_dict()["notes"]:  # type: ignore[union-attr]
