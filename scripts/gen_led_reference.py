@@ -116,7 +116,7 @@ def render(kb: Knowledge | None = None) -> str:
         "     edit the TOML files and run `python scripts/gen_led_reference.py`. -->",
         "",
         "What the status LED of each Particle device means and what to do about it, as pdiag knows it",
-        "(`pdiag led DESCRIPTION --device PLATFORM`, `pdiag sos CODE`, `pdiag doctor`). The knowledge follows",
+        "(`pdiag led DESCRIPTION --platform PLATFORM`, `pdiag sos CODE`, `pdiag doctor`). The knowledge follows",
         "Particle's *Status LED and Device Modes* page; entries marked † are not on that page and say where they",
         "come from. Placeholders in the steps below are shown for a generic device (MODE / RESET buttons);",
         "`pdiag` fills them per device.",

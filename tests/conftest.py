@@ -86,3 +86,53 @@ def pdiag(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+# -- which tiers ran ------------------------------------------------------------------------------------------
+# ./scripts/test ends by saying which tiers ran and which were skipped, and why (docs/testing.md).  A test's tier
+# is its most specific marker; unmarked tests are the unit tier.
+TIERS = (("peer", "dfu-util peer"), ("integration", "umockdev integration"), ("abuse", "abuse"),
+         ("fuzz", "fuzz"), ("", "unit"))
+_tier_results: dict[str, dict[str, int]] = {}
+_tier_skips: dict[str, dict[str, int]] = {}
+
+
+def _tier(keywords: Any) -> str:
+    return next(name for marker, name in TIERS if not marker or marker in keywords)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "call" and not (report.skipped or report.failed):
+        return
+    tier = _tier(report.keywords)
+    counts = _tier_results.setdefault(tier, {"passed": 0, "failed": 0, "skipped": 0})
+    if report.skipped:
+        counts["skipped"] += 1
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        _tier_skips.setdefault(tier, {}).setdefault(reason, 0)
+        _tier_skips[tier][reason] += 1
+    elif report.failed:
+        counts["failed"] += 1
+    elif report.when == "call":
+        counts["passed"] += 1
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """After pytest's own summary line, so that it is the last thing ./scripts/test prints."""
+    terminalreporter = config.pluginmanager.get_plugin("terminalreporter")
+    if terminalreporter is None or not _tier_results:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("test tiers")
+    for _, name in reversed(TIERS):
+        counts = _tier_results.get(name)
+        if not counts:
+            write(f"{name:22s} not run: no test of this tier was selected or collected")
+            continue
+        ran = counts["passed"] + counts["failed"]
+        verdict = "ran" if ran else "SKIPPED"
+        write(f"{name:22s} {verdict}: {counts['passed']} passed, {counts['failed']} failed, "
+              f"{counts['skipped']} skipped")
+        for reason, n in sorted(_tier_skips.get(name, {}).items(), key=lambda kv: -kv[1])[:3]:
+            write(f"{'':22s}   skipped {n}: {reason}")

@@ -20,38 +20,52 @@ STATUS_STYLE = {"inaccessible": "bold red", "unresponsive": "red", "unknown-pid"
                 "in-use": "yellow"}
 
 
+LIST_COLUMNS = ("DEVICE ID", "PLATFORM", "MODE", "DEVICE OS", "PORT", "USB", "STATUS")
+_ORDINARY_STATUS = ("normal", "dfu")  # the STATUS column only repeats MODE for these
+
+
 def render_list(records: list[DeviceRecord], state: AppState) -> None:
+    from rich import box
+    from rich.markup import escape
     from rich.table import Table
 
+    from particle_diag.cli.layout import Column, blocks, fit, plain_terminal
+
     out = console()
-    if not out.is_terminal or not state.color:
+    if not out.is_terminal or not state.color or plain_terminal():
         out.no_color = True
     if not records:
         out.print("No Particle devices found.")
         out.print("[dim]Run `pdiag doctor` to check this computer's USB set-up.[/]")
         return
-    table = Table(show_edge=False, pad_edge=False, header_style="bold")
-    for col in ("DEVICE ID", "PLATFORM", "MODE", "DEVICE OS", "PORT", "USB", "STATUS"):
-        table.add_column(col, no_wrap=True)
-    for r in records:
-        mode_style = MODE_STYLE.get(r.mode, "")
-        table.add_row(
-            r.device_id or "?",
-            r.platform.display if r.platform else "unknown",
-            f"[{mode_style}]{r.mode}[/]" if mode_style else r.mode,
-            r.device_os or "-",
-            r.serial_port or "-",
-            r.usb.path if r.usb else "-",
-            f"[{STATUS_STYLE[r.status]}]{r.status}[/]" if r.status in STATUS_STYLE else r.status,
-        )
-    out.print(table)
+    ordinary = all(r.status in _ORDINARY_STATUS for r in records)
+    columns = [Column(h, redundant=(h == "STATUS" and ordinary)) for h in LIST_COLUMNS]
+    rows = [[r.device_id or "?", r.platform.display if r.platform else "unknown", r.mode, r.device_os or "-",
+             r.serial_port or "-", r.usb.path if r.usb else "-", r.status] for r in records]
+    shown = fit(columns, rows, out.width)
+    if shown is None:  # too narrow for a table: one block per device, nothing cut
+        for line in blocks(columns, rows):
+            out.print(escape(line), overflow="ignore", crop=False)
+    else:
+        table = Table(show_edge=False, pad_edge=False, header_style="bold",
+                      box=box.ASCII if plain_terminal() or not out.is_terminal else box.HEAVY_HEAD)
+        for i in shown:
+            table.add_column(LIST_COLUMNS[i], no_wrap=True, overflow="fold")
+        for r, row in zip(records, rows, strict=True):
+            cells = [escape(row[i]) for i in shown]
+            style = {"MODE": MODE_STYLE.get(r.mode, ""), "STATUS": STATUS_STYLE.get(r.status, "")}
+            for j, i in enumerate(shown):
+                if style.get(LIST_COLUMNS[i]):
+                    cells[j] = f"[{style[LIST_COLUMNS[i]]}]{cells[j]}[/]"
+            table.add_row(*cells)
+        out.print(table)
     for r in records:
         if r.problem is not None:
-            out.print(f"[red]{r.device_id or r.label}:[/] {r.problem.message}")
+            out.print(f"[red]{escape(r.device_id or r.label)}:[/] {escape(r.problem.message)}")
             if r.problem.hint:
-                out.print(f"  [yellow]hint:[/] {r.problem.hint}")
+                out.print(f"  [yellow]hint:[/] {escape(r.problem.hint)}")
         for note in r.notes:
-            out.print(f"[dim]{r.device_id or '?'}: {note}[/]")
+            out.print(f"[dim]{escape(r.device_id or '?')}: {escape(note)}[/]")
 
 
 def render_identity(ident: Identity, state: AppState) -> None:
@@ -84,8 +98,10 @@ def render_identity(ident: Identity, state: AppState) -> None:
 
 
 def render_outcomes(outcomes: list) -> None:  # type: ignore[type-arg]
-    """One line per device: old -> new mode and the time taken, or the error and its hint."""
+    """One line per device: old -> new mode and the time taken on stdout, or the error and its hint on
+    stderr (results on stdout, problems on stderr, as in every command)."""
     out = console()
+    err = console(stderr=True)
     for o in outcomes:
         who = o.record.device_id or o.record.label
         if o.ok:
@@ -104,6 +120,6 @@ def render_outcomes(outcomes: list) -> None:  # type: ignore[type-arg]
             err.print(f"    [yellow]hint:[/] {escape(o.error.hint)}")
         else:
             message = o.error.message if who in o.error.message else f"{who}: {o.error.message}"
-            out.print(f"[red]FAIL[/] {message} [dim]({o.error.reference})[/]")
+            err.print(f"[red]FAIL[/] {message} [dim]({o.error.reference})[/]")
             if o.error.hint:
-                out.print(f"    [yellow]hint:[/] {o.error.hint}")
+                err.print(f"    [yellow]hint:[/] {o.error.hint}")

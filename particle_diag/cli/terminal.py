@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -17,6 +18,33 @@ def is_interactive(stdin: TextIO | None = None, stdout: TextIO | None = None) ->
         return False
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def wrap(text: str, width: int | None) -> str:
+    """Wrap each line at word boundaries to ``width``, continuing under its first word after the indent or
+    list number ("  3. "), so that no word is cut; escape sequences do not count towards the width."""
+    if not width or width < 20:
+        return text
+    import textwrap
+
+    out = []
+    for line in text.split("\n"):
+        plain = _ANSI.sub("", line)
+        if len(plain) <= width:
+            out.append(line)
+            continue
+        lead = re.match(r"\s*(?:\d+[.)]\s+|[-*•]\s+)?", plain)
+        indent = " " * (lead.end() if lead else 0)
+        codes = _ANSI.findall(line)
+        wrapped = textwrap.wrap(plain, width, subsequent_indent=indent, break_long_words=False,
+                                break_on_hyphens=False)
+        if codes:  # a line styled as a whole (bold, dim): keep the style on every piece
+            wrapped = [codes[0] + w + codes[-1] for w in wrapped]
+        out.extend(wrapped)
+    return "\n".join(out)
+
+
 class Terminal:
     def __init__(self, stdin: TextIO | None = None, stdout: TextIO | None = None, color: bool = True) -> None:
         self.stdin = stdin or sys.stdin
@@ -24,8 +52,19 @@ class Terminal:
         self.color = color
 
     def say(self, text: str = "") -> None:
-        self.out.write(text + "\n")
+        self.out.write(wrap(text, self.width()) + "\n")
         self.out.flush()
+
+    def width(self) -> int | None:
+        """The terminal's width, or None (no wrapping) when the output is not a terminal."""
+        try:
+            if not self.out.isatty():
+                return None
+        except (AttributeError, ValueError):
+            return None
+        import shutil
+
+        return shutil.get_terminal_size().columns
 
     def bold(self, text: str) -> str:
         return f"\x1b[1m{text}\x1b[0m" if self.color else text

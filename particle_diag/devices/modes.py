@@ -97,6 +97,8 @@ def change_mode(record: DeviceRecord, target: str, host: Host, *, timeout_s: flo
             record = fresh_if_unprobed(record, host)
             step.record = record
             _refuse_unreachable(record, target)
+            if via == "usb" and record.mode != "dfu":
+                _refuse_usb_path(record, target)  # before touching the device (DFU: its version is known later)
             if record.mode == target:
                 change = ModeChange(record.device_id, record.mode, target, 0.0, "none", record)
                 if target == "normal":
@@ -246,6 +248,24 @@ def _refuse_unreachable(record: DeviceRecord, target: str, *, resetting: bool = 
         )
 
 
+def _refuse_usb_path(record: DeviceRecord, target: str) -> None:
+    """``--via usb`` on a device that cannot take USB control requests: say why instead of using serial."""
+    p = record.platform
+    version = record.device_os or "0.0.0"
+    if p is None:
+        why = "its platform is unknown"
+    elif record.status == "unresponsive":
+        why = "it does not answer USB requests"
+    elif not capabilities.has_control_service(p.generation, version):
+        why = (f"Device OS {record.device_os} predates USB control requests" if record.device_os else
+               "its Device OS is too old for USB control requests (it does not even report its version)")
+    else:
+        return
+    raise UnsupportedError(f"{record.label}: --via usb is not possible: {why}",
+                           "Leave --via out (pdiag picks the serial path), or pass --via serial; or use the "
+                           "buttons: " + button_hint(record, target), reference="mode.via-unavailable")
+
+
 def _request(record: DeviceRecord, target: str, host: Host, via: str | None,
              deadline: float) -> tuple[str, bool, DeviceRecord]:
     """Send what makes the device change mode; returns (path, whether it resets on the way, the record to
@@ -267,6 +287,8 @@ def _request(record: DeviceRecord, target: str, host: Host, via: str | None,
     version = record.device_os or "0.0.0"
     has_requests = p is not None and capabilities.has_control_service(p.generation, version) and \
         record.status != "unresponsive"
+    if via == "usb" and not has_requests:
+        _refuse_usb_path(record, target)
     if via == "serial" or not has_requests:
         return _serial_path(record, target, host, version), target in ("dfu",), record
     request = {"dfu": R.DFU_MODE, "safe": R.SAFE_MODE, "listening": R.START_LISTENING,
@@ -353,7 +375,16 @@ def _ignore_reset_race(action: Callable[[], object]) -> None:
 def _confirm(record: DeviceRecord, target: str, host: Host, start: float, timeout_s: float, path: str,
              expect_reset: bool, accept: tuple[str, ...] | None = None, busy_is_back: bool = False) -> ModeChange:
     """Wait until the device is seen again in one of ``accept`` modes.  ``busy_is_back`` (a reset): a device that
-    re-enumerated but whose application blocks the system thread again is back, and says so."""
+    re-enumerated but whose application blocks the system thread again is back, and says so.  Each poll is
+    reported to ``host.waiting`` (the CLI's progress line)."""
+    try:
+        return _wait_for_mode(record, target, host, start, timeout_s, path, expect_reset, accept, busy_is_back)
+    finally:
+        host.done_waiting(record.device_id or record.label)
+
+
+def _wait_for_mode(record: DeviceRecord, target: str, host: Host, start: float, timeout_s: float, path: str,
+                   expect_reset: bool, accept: tuple[str, ...] | None, busy_is_back: bool) -> ModeChange:
     accept = accept or (target,)
     deadline = start + timeout_s
     old_address = record.usb.address if record.usb else None
@@ -394,6 +425,7 @@ def _confirm(record: DeviceRecord, target: str, host: Host, start: float, timeou
             raise ModeTimeoutError(
                 f"{record.label} {where} after {timeout_s:g} s waiting for {target} mode",
                 "Check the cable and power. To switch by hand: " + button_hint(record, target))
+        host.waiting(record.device_id or record.label, f"{record.label} in {target} mode", now - start, timeout_s)
         host.clock.sleep(min(host.poll_interval_s, max(0.0, deadline - now)))
 
 

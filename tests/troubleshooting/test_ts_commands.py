@@ -26,7 +26,7 @@ def assert_one_line_error(result, reference: str) -> None:
     ("rainbow", None, "nyan"),
 ])
 def test_led_json_lists_candidates_best_first(pdiag, words, device, best):
-    args = ["--json", "led", *words.split()] + (["--device", device] if device else [])
+    args = ["--json", "led", *words.split()] + (["--platform", device] if device else [])
     result = pdiag(*args)
     assert result.code == 0, result.err
     doc = result.json
@@ -42,7 +42,7 @@ def test_led_json_lists_candidates_best_first(pdiag, words, device, best):
 
 
 def test_led_without_a_tty_prints_every_candidate_without_asking(pdiag):
-    result = pdiag("led", "blinking", "green", "--device", "boron")
+    result = pdiag("led", "blinking", "green", "--platform", "boron")
     assert result.code == 0
     assert "may mean 3 things" in result.out
     assert "1. Looking for Internet (blinking green)" in result.out
@@ -55,7 +55,7 @@ def test_led_on_a_tty_asks_which_state_when_several_fit(pdiag, monkeypatch):
 
     monkeypatch.setattr(terminal, "is_interactive", lambda *a: True)
     monkeypatch.setattr("sys.stdin", io.StringIO("2\n"))
-    result = pdiag("led", "blinking green", "--device", "boron")
+    result = pdiag("led", "blinking green", "--platform", "boron")
     assert result.code == 0
     assert "fits several states. Which one is it?" in result.out
     assert "Choose [1-3, Enter = looking-for-internet]" in result.out
@@ -83,7 +83,7 @@ def test_led_no_match_names_the_nearest_documented_descriptions(pdiag, words):
 
 def test_led_usage_errors(pdiag):
     assert pdiag("led", "   ").code == 2
-    result = pdiag("led", "blinking green", "--device", "toaster")
+    result = pdiag("led", "blinking green", "--platform", "toaster")
     assert result.code == 2 and "Known devices" in result.err
 
 
@@ -95,7 +95,7 @@ def test_sos_8(pdiag):
     assert result.code == 0
     assert result.out.startswith("SOS 8: Out of heap memory")
     assert "Causes:" in result.out and "What to do:" in result.out and "safe mode" in result.out
-    doc = pdiag("--json", "sos", "8", "--device", "boron").json["data"]
+    doc = pdiag("--json", "sos", "8", "--platform", "boron").json["data"]
     assert doc["name"] == "Out of heap memory" and doc["device"] == "boron" and doc["causes"] and doc["steps"]
     assert "particle device doctor" not in " ".join(c for s in doc["steps"] for c in s.get("commands", []))
 
@@ -200,7 +200,7 @@ def test_troubleshoot_refuses_to_run_without_a_terminal(pdiag):
 
 def test_led_explain_shows_how_the_words_were_read(pdiag):
     result = pdiag("led", "--explain", "kept holding MODE after reset: it blinked magneta, then yellow, "
-                   "and now it's flashing green, not white", "--device", "electron")
+                   "and now it's flashing green, not white", "--platform", "electron")
     assert result.code == 0, result.err
     out = result.out
     assert "Understood as:" in out
@@ -210,7 +210,7 @@ def test_led_explain_shows_how_the_words_were_read(pdiag):
 
 
 def test_led_json_says_how_the_description_was_understood(pdiag):
-    doc = pdiag("--json", "led", "solid green, not blinking or breathing", "--device", "boron").json
+    doc = pdiag("--json", "led", "solid green, not blinking or breathing", "--platform", "boron").json
     understood = doc["data"]["understood"]
     assert understood["phases"] == [{"colors": ["green"], "pattern": "solid", "count": None, "either": False,
                                      "together": False, "text": "solid green"}]

@@ -98,7 +98,7 @@ def test_guided_session_without_a_device_sos_and_report_asked_at_the_end(spawn, 
 
 
 def test_ctrl_d_ends_the_session_as_interrupted(spawn):
-    p = spawn("--sim", "none", "troubleshoot", "--device", "boron")
+    p = spawn("--sim", "none", "troubleshoot", "--platform", "boron")
     p.expect(CHOOSE)
     p.send("\x04")
     assert p.wait() == 130

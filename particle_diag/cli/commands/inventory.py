@@ -9,7 +9,7 @@ import typer
 from particle_diag.cli.state import AppState
 
 DeviceArg = Annotated[list[str] | None, typer.Argument(
-    metavar="DEVICE", help="Device ID prefix, serial port path or USB path (1-3 or 001:005).")]
+    metavar="[DEVICE]...", help="Device ID prefix, serial port path or USB path (1-3 or 001:005).")]
 AllOpt = Annotated[bool, typer.Option("--all", "-a", help="Every attached device.")]
 
 

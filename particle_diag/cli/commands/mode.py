@@ -32,8 +32,9 @@ class Via(StrEnum):
 
 TimeoutOpt = Annotated[float, typer.Option("--timeout", envvar="PDIAG_MODE_TIMEOUT", min=0.1, metavar="SECONDS",
                                            help="How long to wait for the device to come back in the new mode.")]
-ViaOpt = Annotated[Via | None, typer.Option("--via", help="Force the USB control request or the serial "
-                                                          "(magic baud) path.")]
+ViaOpt = Annotated[Via | None, typer.Option(
+    "--via", metavar="usb|serial",
+    help="Force the USB control request or the serial (magic baud) path; refused when the device cannot take it.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -42,7 +43,7 @@ def register(app: typer.Typer) -> None:
     app.command("reset", help="Restart devices (DFU: leave DFU) and wait until they are back.")(reset_command)
 
 
-ModeArg = Annotated[Target, typer.Argument(metavar="MODE", help="The mode to enter.")]
+ModeArg = Annotated[Target, typer.Argument(metavar="MODE", help="The mode to enter: dfu, listening, safe or normal.")]
 
 
 def enter_command(ctx: typer.Context, mode: ModeArg,

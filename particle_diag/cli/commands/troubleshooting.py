@@ -15,12 +15,12 @@ if TYPE_CHECKING:
     from particle_diag.knowledge.model import Device, Knowledge
 
 PlatformOpt = Annotated[str | None, typer.Option(
-    "--device", "-d", metavar="PLATFORM",
+    "--platform", "-p", metavar="PLATFORM",
     help="The kind of device (boron, argon, photon, electron, p2, tracker, ...): only its LED states and steps.")]
 
 
 def register(app: typer.Typer) -> None:
-    app.command("led", help="Explain a status LED described in words, e.g. pdiag led blinking green --device boron."
+    app.command("led", help="Explain a status LED described in words, e.g. pdiag led blinking green --platform boron."
                 )(led_command)
     app.command("sos", help="Explain an SOS panic code: the number of red blinks between two SOS patterns.")(
         sos_command)

@@ -1,0 +1,52 @@
+"""Fit a table to the terminal without cutting the values a person must read or copy.
+
+Device IDs, serial ports and USB paths are never truncated: a table that does not fit first loses the
+columns that only repeat another one, then becomes one block per record (``KEY  value`` lines).  Piped
+output and ``TERM=dumb`` get plain ASCII; everything is complete.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    redundant: bool = False  # may be left out when narrow: says nothing another column does not
+
+
+def plain_terminal() -> bool:
+    """``TERM=dumb`` (or unset on a TTY): no box-drawing characters, no colours."""
+    return os.environ.get("TERM", "") in ("dumb", "")
+
+
+def _width(cells: Sequence[str]) -> int:
+    return max((len(c) for c in cells), default=0)
+
+
+def table_width(columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> int:
+    widths = [max(len(c.header), _width([r[i] for r in rows])) for i, c in enumerate(columns)]
+    return sum(widths) + 3 * (len(widths) - 1)  # " │ " between cells, no outer edge
+
+
+def fit(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int) -> list[int] | None:
+    """The indices of the columns to show in a table ``width`` wide, or None for one block per record."""
+    keep = list(range(len(columns)))
+    for candidate in (keep, [i for i in keep if not columns[i].redundant]):
+        if table_width([columns[i] for i in candidate], [[r[i] for i in candidate] for r in rows]) <= width:
+            return candidate
+    return None
+
+
+def blocks(columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> list[str]:
+    """One record per block: ``HEADER  value`` lines, a blank line between records."""
+    label = max(len(c.header) for c in columns)
+    lines: list[str] = []
+    for n, row in enumerate(rows):
+        if n:
+            lines.append("")
+        lines.extend(f"{c.header.ljust(label)}  {cell}" for c, cell in zip(columns, row, strict=True))
+    return lines

@@ -1,0 +1,154 @@
+"""The conventions a person can rely on in every command (docs/cli-conventions.md): streams, exit codes,
+tables that never cut an ID, honest matching, readable help."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = "boron,argon,electron"
+IDS = ("e00f", "3c00")
+
+
+def run_on_a_terminal(args: list[str], **env: str) -> str:
+    """pdiag under a pseudo-terminal (so rich sees a TTY of COLUMNS width); returns everything it printed."""
+    master, slave = os.openpty()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PDIAG_")}
+    environment.update({"TERM": "xterm-256color", "LINES": "50", "NO_COLOR": "1"}, **env)
+    proc = subprocess.Popen([sys.executable, "-m", "particle_diag", *args], stdin=slave, stdout=slave,
+                            stderr=slave, env=environment, cwd=str(ROOT), close_fds=True)
+    os.close(slave)
+    out = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 30)
+        if not ready:
+            break
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        out += data
+    proc.wait(timeout=30)
+    os.close(master)
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.decode()).replace("\r\n", "\n")
+
+
+def device_ids(pdiag) -> list[str]:
+    return [d["device_id"] for d in pdiag("--json", "--sim", BENCH, "list").json["data"]["devices"]]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+@pytest.mark.parametrize("env", [{"COLUMNS": "80"}, {"COLUMNS": "80", "TERM": "dumb"}, {"COLUMNS": "50"},
+                                 {"COLUMNS": "200"}])
+def test_list_never_cuts_a_device_id_port_or_usb_path(pdiag, env):
+    expected = pdiag("--json", "--sim", BENCH, "list").json["data"]["devices"]
+    screen = run_on_a_terminal(["--sim", BENCH, "list"], **env)
+    for device in expected:
+        assert device["device_id"] in screen
+        assert device["usb"]["path"] in screen
+    assert "…" not in screen
+    assert all(len(line) <= int(env["COLUMNS"]) for line in screen.splitlines()), screen
+    if env.get("TERM") == "dumb":
+        assert not re.search(r"[━┃│╇]", screen), "TERM=dumb gets plain ASCII"
+
+
+def test_piped_list_is_plain_and_complete(pdiag):
+    result = pdiag("--sim", BENCH, "list")
+    for device_id in device_ids(pdiag):
+        assert device_id in result.out
+    assert "STATUS" in result.out and "…" not in result.out and "\x1b[" not in result.out
+
+
+# Every command, made to fail: the problem goes to stderr only, and --json prints exactly one envelope.
+FAILING = [
+    ["list", "--bogus"],
+    ["identify", "zzzz"],
+    ["enter", "dfu", "zzzz"],
+    ["enter", "bogus"],
+    ["enter", "dfu", "--via", "usb", "3c00"],
+    ["reset", "zzzz"],
+    ["reset", "3c00"],
+    ["led", "3"],
+    ["led"],
+    ["sos", "x"],
+    ["doctor", "zzzz"],
+    ["troubleshoot", "zzzz"],
+    ["flash", "/nonexistent/app.bin"],
+    ["check", "--spec", "/nonexistent/station.toml"],
+    ["watch", "--count", "0"],
+    ["dfu", "read", "--address", "0x0", "--length", "4", "x.bin", "e00f"],
+    ["dfu", "info", "zzzz"],
+    ["sim", "run"],
+    ["sim", "bogus"],
+    ["bogus"],
+]
+
+
+@pytest.mark.parametrize("args", FAILING, ids=" ".join)
+def test_a_failing_run_prints_nothing_on_stdout_and_one_envelope_in_json(pdiag, args, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    bench = ["--sim", "boron,argon:dfu,electron/0.5.0"]
+    human = pdiag(*bench, *args)
+    assert human.code != 0
+    assert human.out == "", f"stdout of a failing `pdiag {' '.join(args)}`: {human.out!r}"
+    assert "error" in human.err or "FAIL" in human.err
+    machine = pdiag("--json", *bench, *args)
+    assert machine.code == human.code
+    envelope = json.loads(machine.out)  # exactly one JSON document: json.loads rejects anything after it
+    assert envelope["schema"] == "pdiag/1" and envelope["ok"] is False and envelope["error"]["reference"]
+    assert machine.err == ""
+
+
+def test_every_command_is_walked():
+    from particle_diag.cli.app import COMMANDS
+
+    assert {a[0] for a in FAILING} >= set(COMMANDS)
+
+
+def test_led_says_when_it_recognises_nothing_and_suggests(pdiag):
+    for words in (["3"], ["qwerty", "zz"], ["blinkin", "gren"]):
+        result = pdiag("led", *words)
+        assert result.code == 11 and result.out == ""
+        assert "recognised" in result.err and "(lookup.none)" in result.err
+        assert "Nearest known descriptions:" in result.err
+    assert "'blinking green'" in pdiag("led", "blinkin", "gren").err
+    assert pdiag("led", "3", "blinks").code == 0  # a count with a pattern word is a description
+
+
+def test_via_usb_refuses_a_device_too_old_for_usb_requests(pdiag):
+    result = pdiag("--sim", "electron/0.5.0", "enter", "dfu", "--via", "usb")
+    assert result.code == 8 and result.out == ""
+    assert "--via usb is not possible" in result.err and "(mode.via-unavailable)" in result.err
+
+
+def test_platform_option_names_a_kind_of_device(pdiag):
+    assert pdiag("--json", "led", "blinking", "green", "--platform", "boron").json["data"]["device"] == "boron"
+    assert pdiag("led", "blinking", "green", "--device", "boron").code == 2  # one name per concept
+
+
+@pytest.mark.parametrize("command", [[], ["list"], ["identify"], ["enter"], ["reset"], ["led"], ["sos"], ["doctor"],
+                                     ["troubleshoot"], ["flash"], ["check"], ["watch"], ["dfu", "read"],
+                                     ["dfu", "write"], ["dfu", "erase"], ["dfu", "info"], ["sim", "run"]])
+def test_help_has_readable_metavars(pdiag, command):
+    result = pdiag(*command, "--help")
+    assert result.code == 0 and "Usage: pdiag" in result.out
+    assert not re.search(r"<[a-z]+\[", result.out), result.out  # no Python types such as <list[str]>
+
+
+def test_shell_completion_is_offered(pdiag):
+    assert "--install-completion" in pdiag("--help").out
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PDIAG_")}
+    env.update(_PDIAG_COMPLETE="complete_bash", COMP_WORDS="pdiag en", COMP_CWORD="1")
+    done = subprocess.run([sys.executable, "-m", "particle_diag"], env=env, capture_output=True, text=True,
+                          cwd=str(ROOT), timeout=30)
+    assert done.stdout.split() == ["enter"]
