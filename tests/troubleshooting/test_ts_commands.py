@@ -216,7 +216,7 @@ def test_led_json_says_how_the_description_was_understood(pdiag):
                                      "together": False, "text": "solid green"}]
     assert understood["negated"] == {"colors": [], "patterns": ["blink", "breathe"]}
     assert doc["data"]["candidates"][0]["state_id"] == "solid-color-frozen"
-    doc = pdiag("--json", "led", "blinking green", "--device", "photon").json
+    doc = pdiag("--json", "led", "blinking green", "--platform", "photon").json
     assert doc["data"]["follow_up"]["about"] == "speed"
 
 
@@ -225,7 +225,7 @@ def test_led_on_a_tty_asks_the_follow_up_question_first(pdiag, monkeypatch):
 
     monkeypatch.setattr(terminal, "is_interactive", lambda *a: True)
     monkeypatch.setattr("sys.stdin", io.StringIO("2\n"))  # the second option: blinking fast
-    result = pdiag("led", "blinking green", "--device", "photon")
+    result = pdiag("led", "blinking green", "--platform", "photon")
     assert result.code == 0, result.err
     assert "How fast was it blinking?" in result.out
     assert "Fast blinking green (no IP address yet)" in result.out.split("How fast was it blinking?")[1]
