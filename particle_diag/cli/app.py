@@ -25,6 +25,24 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _shared_bench_inside_sim_run(ctx: typer.Context, sim: str | None) -> str | None:
+    """Inside `pdiag sim run`, PDIAG_SIM would give each command a private bench that nothing else sees: the
+    shared one is used instead, with a note.  An explicit --sim is still obeyed."""
+    import os
+
+    from particle_diag.cli.clickcompat import ParameterSource
+
+    if sim is None or not os.environ.get("PDIAG_INSIDE_SIM_RUN"):
+        return sim
+    if ctx.get_parameter_source("sim") != ParameterSource.ENVIRONMENT:
+        return sim
+    import sys
+
+    print(f"pdiag: note: PDIAG_SIM={sim} is ignored inside `pdiag sim run`: this command uses the bench of "
+          "`pdiag sim run` (pass --sim to use a private one)", file=sys.stderr)
+    return None
+
+
 def build_app() -> typer.Typer:
     app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=True, pretty_exceptions_enable=False,
                       rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]})
@@ -62,6 +80,7 @@ def build_app() -> typer.Typer:
         version: Annotated[bool, typer.Option("--version", "-V", callback=_version, is_eager=True,
                                               help="Print the version and exit.")] = False,
     ) -> None:
+        sim = _shared_bench_inside_sim_run(ctx, sim)
         state = AppState(json=json, verbose=verbose, trace=trace, sim=sim, timeout_s=timeout,
                          probe_timeout_s=probe_timeout, color=not no_color, yes=yes,
                          lock_wait_s=wait_lock)

@@ -66,6 +66,11 @@ class AppState:
                 self._host = Host(UsbBus(None, trace, observe), lister, clock=clock, trace=trace)
             if self.verbose or self.trace:
                 self._host.log = self.log
+            from particle_diag.cli.progress import for_terminal
+
+            self._host.progress = for_terminal(self.json, self.verbose)
+            if self._host.progress is not None:
+                self._closers.append(self._host.progress.close)
             self._host.probe_timeout_s = self.probe_timeout_s
             self._host.request_timeout_s = self.timeout_s
             self._host.lock_wait_s = self.lock_wait_s

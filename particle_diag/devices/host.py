@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from particle_diag.catalog import timeouts
 from particle_diag.clock import SYSTEM_CLOCK, Clock
@@ -14,6 +15,14 @@ from particle_diag.transport.serial import PortLister, system_ports
 from particle_diag.transport.usb import UsbBus
 
 Trace = Callable[[str], None]
+
+
+class WaitReporter(Protocol):
+    """Where waits are reported (the CLI shows those over a second): ``update`` at each poll, ``done`` at the end."""
+
+    def update(self, key: str, what: str, elapsed_s: float, timeout_s: float) -> None: ...
+
+    def done(self, key: str) -> None: ...
 
 
 @dataclass
@@ -29,6 +38,16 @@ class Host:
     poll_interval_s: float = timeouts.BUS_POLL_S  # how often waiting code looks at the bus again
     lock_wait_s: float = 0.0  # --wait-lock: how long to wait for a device another process holds
 
+    progress: WaitReporter | None = None  # waits (mode changes): a live line on a terminal, -v lines
+
     def say(self, text: str) -> None:
         if self.log is not None:
             self.log(text)
+
+    def waiting(self, key: str, what: str, elapsed_s: float, timeout_s: float) -> None:
+        if self.progress is not None:
+            self.progress.update(key, what, elapsed_s, timeout_s)
+
+    def done_waiting(self, key: str) -> None:
+        if self.progress is not None:
+            self.progress.done(key)

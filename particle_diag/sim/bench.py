@@ -6,21 +6,32 @@ import threading
 from collections.abc import Callable
 
 from particle_diag.clock import SYSTEM_CLOCK, Clock
+from particle_diag.errors import UsageError
 from particle_diag.sim.device import VirtualDevice
 from particle_diag.sim.spec import DeviceSpec, parse_spec
+
+# USB gives each bus 127 addresses (1 is the root hub).  A bench spreads its devices over several buses, as a
+# station with several host controllers does, leaving each bus half its addresses free for re-enumeration.
+DEVICES_PER_BUS = 63
+MAX_DEVICES = 256
 
 
 class Bench:
     def __init__(self, specs: list[DeviceSpec], clock: Clock = SYSTEM_CLOCK) -> None:
+        if len(specs) > MAX_DEVICES:
+            raise UsageError(f"a virtual bench holds at most {MAX_DEVICES} devices ({len(specs)} given)",
+                             f"Give at most {MAX_DEVICES} devices.", reference="usage.sim-spec")
         self.clock = clock
         self._lock = threading.Lock()
-        self._next_address = 2  # address 1 is the root hub
+        self._next_address: dict[int, int] = {}
         self._timers: list[threading.Timer] = []
-        self.devices = [VirtualDevice(s, clock, port, self._schedule) for port, s in enumerate(specs, start=1)]
+        self.devices = [VirtualDevice(s, clock, 1 + i % DEVICES_PER_BUS, self._schedule)
+                        for i, s in enumerate(specs)]
         self.events: list[tuple[str, str]] = []
-        for d in self.devices:
+        for i, d in enumerate(self.devices):
+            d.bus = 1 + i // DEVICES_PER_BUS
             d.listeners.append(self._on_event)
-            d.allocate_address = self._allocate_address
+            d.allocate_address = lambda d=d: self._allocate_address(d)  # type: ignore[misc]
         self._closed = False
 
     @classmethod
@@ -56,11 +67,15 @@ class Bench:
             raise KeyError(device_id_prefix)
         return matches[0]
 
-    def _allocate_address(self) -> int:
-        # A re-enumerated device gets a new address, as on a real bus.
+    def _allocate_address(self, device: VirtualDevice) -> int:
+        """The next free address on the device's bus: a re-enumerated device gets a new one, as on a real bus
+        (the host controller counts up and skips addresses still in use)."""
         with self._lock:
-            address = self._next_address
-            self._next_address = 2 if address >= 127 else address + 1
+            taken = {d.address for d in self.devices if d.bus == device.bus and d.attached and d is not device}
+            address = self._next_address.get(device.bus, 2)
+            while address in taken:
+                address = 2 if address >= 127 else address + 1
+            self._next_address[device.bus] = 2 if address >= 127 else address + 1
             return address
 
     def _on_event(self, event: str, device: VirtualDevice) -> None:

@@ -2,7 +2,9 @@
 
 The device side owns the pty master only (holding a slave fd would hide the client's close).  It learns
 about the host through:
-- inotify IN_OPEN / IN_CLOSE on /dev/pts/N: race-free, even for a client that opens and closes at once;
+- inotify IN_OPEN / IN_CLOSE on /dev/pts/N: race-free, even for a client that opens and closes at once.  One
+  inotify instance serves every port of the process (``_Watcher``): Linux allows 128 instances per user by
+  default (fs.inotify.max_user_instances), and a bench may have 256 devices;
 - TCGETS2 on the master for the baud rate: 14400 and 28800 are not POSIX Bxxx speeds, so pyserial sets them
   through BOTHER and ``termios.tcgetattr`` only reports BOTHER; termios survive the client's close.
 (Recipe and pitfalls: shared/reference/hardware-free-testing.md §1.)
@@ -40,6 +42,77 @@ def _inotify() -> ctypes.CDLL:
     return _libc
 
 
+class _Watcher:
+    """The one inotify instance of the process: watches every port's /dev/pts/N and hands each port its events.
+
+    A port's own thread calls ``drain()`` before it reads the master, so an open that happened before the
+    client wrote is always known before its bytes are answered, whichever thread read the event.
+    """
+
+    _instance: _Watcher | None = None
+    _create_lock = threading.Lock()
+
+    def __init__(self) -> None:
+        libc = _inotify()
+        self._libc = libc
+        self.fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        if self.fd < 0:
+            raise OSError(ctypes.get_errno(), "inotify_init1 failed")
+        self._lock = threading.Lock()
+        self._ports: dict[int, PtyPort] = {}
+        self._thread = threading.Thread(target=self._run, name="pty inotify", daemon=True)
+        self._thread.start()
+
+    @classmethod
+    def get(cls) -> _Watcher:
+        with cls._create_lock:
+            if cls._instance is None:
+                cls._instance = cls()
+            return cls._instance
+
+    def add(self, port: PtyPort) -> int:
+        with self._lock:
+            wd = self._libc.inotify_add_watch(self.fd, port.path.encode(), IN_OPEN | IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)
+            if wd < 0:
+                raise OSError(ctypes.get_errno(), f"inotify_add_watch {port.path} failed")
+            self._ports[wd] = port
+            return wd
+
+    def remove(self, wd: int) -> None:
+        with self._lock:
+            if self._ports.pop(wd, None) is not None:
+                self._libc.inotify_rm_watch(self.fd, wd)
+
+    def drain(self) -> None:
+        """Read every pending event and queue it on its port (waking that port's thread)."""
+        with self._lock:
+            woken = set()
+            while True:
+                try:
+                    raw = os.read(self.fd, 65536)
+                except (BlockingIOError, OSError):
+                    break
+                if not raw:
+                    break
+                offset = 0
+                while offset < len(raw):
+                    wd, mask, _cookie, name_len = _EVENT.unpack_from(raw, offset)
+                    offset += _EVENT.size + name_len
+                    port = self._ports.get(wd)
+                    if port is not None:
+                        port._events.append(mask)
+                        woken.add(port)
+        for port in woken:
+            port._wake()
+
+    def _run(self) -> None:
+        poller = select.poll()
+        poller.register(self.fd, select.POLLIN)
+        while True:
+            poller.poll()
+            self.drain()
+
+
 def baud_of(fd: int) -> int:
     """The input speed the client set, read with TCGETS2 (works on a pty master)."""
     buf = bytearray(struct.calcsize(_TERMIOS2))
@@ -69,12 +142,12 @@ class PtyPort:
         os.close(slave)
         set_baud(self.master, 9600)
         os.set_blocking(self.master, False)
-        libc = _inotify()
-        self._inotify_fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
-        if self._inotify_fd < 0:
-            raise OSError(ctypes.get_errno(), "inotify_init1 failed")
-        libc.inotify_add_watch(self._inotify_fd, self.path.encode(), IN_OPEN | IN_CLOSE_WRITE | IN_CLOSE_NOWRITE)
         self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+        self._events: list[int] = []  # inotify masks queued by the watcher, in order
+        self._watcher = _Watcher.get()
+        self._wd = self._watcher.add(self)
         self._opens = 0
         self._lock = threading.Lock()
         self._closed = False
@@ -95,23 +168,30 @@ class PtyPort:
         if self._closed:
             return
         self._closed = True
-        os.write(self._wake_w, b"x")
+        self._watcher.remove(self._wd)
+        self._wake()
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout=2)
-        for fd in (self.master, self._inotify_fd, self._wake_r, self._wake_w):
+        for fd in (self.master, self._wake_r, self._wake_w):
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+    def _wake(self) -> None:
+        with contextlib.suppress(OSError):  # a full pipe already wakes the thread
+            os.write(self._wake_w, b"x")
 
     # -- the device's side of the port ---------------------------------------------------------------------
     def _run(self) -> None:
         poller = select.poll()
-        poller.register(self._inotify_fd, select.POLLIN)
         poller.register(self._wake_r, select.POLLIN)
         master_registered = False
         while not self._closed:
             ready = {fd for fd, _ in poller.poll(1000)}
             if self._closed:
                 return
+            if self._wake_r in ready:
+                with contextlib.suppress(OSError):
+                    os.read(self._wake_r, 4096)
             # Open/close events first, always: a client that opens the port and writes at once must be
             # known to be there before its bytes are answered (or the answer would go nowhere).
             closed_now = self._read_events()
@@ -131,16 +211,9 @@ class PtyPort:
 
     def _read_events(self) -> list[int]:
         """Apply a batch of open/close events; returns the baud seen at each last close."""
-        try:
-            raw = os.read(self._inotify_fd, 4096)
-        except BlockingIOError:
-            return []
-        masks = []
-        offset = 0
-        while offset < len(raw):
-            _wd, mask, _cookie, name_len = _EVENT.unpack_from(raw, offset)
-            offset += _EVENT.size + name_len
-            masks.append(mask)
+        self._watcher.drain()  # events not yet handed over (the watcher thread may not have run yet)
+        with self._watcher._lock:
+            masks, self._events = self._events, []
         closes: list[int] = []
         for mask in masks:
             with self._lock:

@@ -38,6 +38,7 @@ from particle_diag.sim.sysfs import UsbSnapshot, umockdev_text
 
 PRELOAD_LIB = "libumockdev-preload.so.0"
 REEXEC_MARK = "PDIAG_SIM_RUN_PRELOADED"  # set when `pdiag sim run` re-executed itself under the preload
+INSIDE_MARK = "PDIAG_INSIDE_SIM_RUN"  # set for COMMAND: its pdiag uses the shared bench, whatever PDIAG_SIM says
 DEFAULT_BENCH = "boron,argon:dfu,electron/1.5.2:listening"
 INSTALL_HINT = (
     "Install umockdev and PyGObject 3.50.x. Debian/Ubuntu: sudo apt-get install umockdev gir1.2-umockdev-1.0 "
@@ -156,6 +157,9 @@ class UmockdevBench:
         self.hotplug: bool = bool(umockdev.in_mock_environment())
         self._lock = threading.RLock()
         self._plugged: dict[VirtualDevice, _Plug] = {}
+        # Handlers of devices that left the bus, kept attached: a client still holding the old node gets ENODEV
+        # from them, as from the kernel, instead of a reset ioctl socket (which aborts its umockdev preload).
+        self._retired: dict[str, Any] = {}
         self._closed = False
         self.errors: list[str] = []
         for device in bench.devices:
@@ -165,7 +169,10 @@ class UmockdevBench:
 
     @classmethod
     def start(cls, spec: str, trace: Trace | None = None) -> UmockdevBench:
+        from particle_diag.sim.timing import apply_from_env
+
         bench = Bench.from_spec(spec)
+        apply_from_env(bench)  # PDIAG_SIM_TIMING, as for --sim (docs/factory.md)
         attachment = cls(bench, trace)
         try:
             bench.start()
@@ -184,6 +191,7 @@ class UmockdevBench:
         """The environment a program needs to see the testbed."""
         env = with_preload(dict(os.environ if base is None else base))
         env["UMOCKDEV_DIR"] = self.root
+        env[INSIDE_MARK] = "1"
         env.pop(REEXEC_MARK, None)
         return _with_own_pdiag(env)
 
@@ -212,11 +220,14 @@ class UmockdevBench:
         with self._lock:
             for device in list(self._plugged):
                 self._unplug(device)
+            for devnode in list(self._retired):
+                self._retire(devnode)
         for device in self.bench.devices:
             with contextlib.suppress(ValueError):
                 device.listeners.remove(self._on_event)
         self._testbed = None
         gc.collect()  # run the Testbed's finalizer now (caveat 2)
+        shutil.rmtree(self.root, ignore_errors=True)  # the finalizer removes it; make sure on every path
 
     # -- device events -------------------------------------------------------------------------------------
     def _on_event(self, event: str, device: VirtualDevice) -> None:
@@ -237,13 +248,17 @@ class UmockdevBench:
             descriptors = device.descriptors
             snap = UsbSnapshot(device.bus, device.address, tuple(device.port_numbers), descriptors.device,
                                descriptors.configuration, dict(descriptors.strings),
-                               self._free_tty_index() if port else None)
+                               self._tty_index(device) if port else None)
             return snap, device.enumeration, port
 
-    def _free_tty_index(self) -> int:
-        """cdc_acm hands out the lowest free minor."""
-        used = {p.snapshot.tty_index for p in self._plugged.values()}
-        return next(i for i in range(len(used) + 1) if i not in used)
+    def _tty_index(self, device: VirtualDevice) -> int:
+        """The device's own ttyACM minor, the same at every enumeration.
+
+        cdc_acm hands out the lowest free minor, but umockdev 0.17 keeps a removed tty's /sys/dev/char/166:N
+        link, so a minor passed on to another device aborts the testbed ("failed to symlink ... File exists",
+        a fatal GLib error) when several devices change mode at once.  A fixed minor per device avoids it.
+        """
+        return self.bench.devices.index(device)
 
     def _plug(self, device: VirtualDevice) -> None:
         with self._lock:
@@ -258,6 +273,7 @@ class UmockdevBench:
             # Handlers first, then the sysfs entries: add_from_string() sends the "add" uevent at once and a
             # hotplug client opening the node earlier would get umockdev's default handler (caveat 3).
             usbfs = self._usbfs.UsbfsHandler(device, enumeration, snap, self._trace)
+            self._retire(snap.devnode)
             self._testbed.attach_ioctl(snap.devnode, usbfs)
             tty_node = f"/dev/{snap.tty_name}" if snap.tty_name and pts else None
             if tty_node and pts:
@@ -293,14 +309,20 @@ class UmockdevBench:
                 if self.hotplug:
                     self._testbed.uevent(path, "remove")
                 self._testbed.remove_device(path)
-            # Detach the handlers only now: an open() racing the removal finds no node rather than EIO.
-            self._testbed.detach_ioctl(snap.devnode)
-            plug.usbfs.close()
+            # The usbfs handler stays attached (it answers ENODEV now) until its node name is used again.
+            self._retired[snap.devnode] = plug.usbfs
             if plug.tty_node:
                 self._testbed.detach_ioctl(plug.tty_node)
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(os.path.join(self.root, plug.tty_node.lstrip("/")))
             self._log(f"unplugged {device.device_id} from {snap.devnode}")
+
+    def _retire(self, devnode: str) -> None:
+        """Detach the handler a departed device left on ``devnode`` (before the name is used again)."""
+        old = self._retired.pop(devnode, None)
+        if old is not None and self._testbed is not None:
+            self._testbed.detach_ioctl(devnode)
+            old.close()
 
     def _log(self, text: str) -> None:
         if self._trace is not None:
@@ -317,6 +339,20 @@ def run_command(spec: str, command: Sequence[str], trace: Trace | None = None) -
         raise UsageError("pdiag sim run is already inside a umockdev testbed (UMOCKDEV_DIR is set)",
                          "Run the commands directly: the devices are visible here.",
                          reference="usage.nested-sim")
+    previous = {s: signal.signal(s, _exit_on_signal) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        return _run_in_testbed(spec, command, trace)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM/SIGHUP while the bench starts or stops: unwind, so the testbed directory is removed."""
+    raise SystemExit(128 + signum)
+
+
+def _run_in_testbed(spec: str, command: Sequence[str], trace: Trace | None) -> int:
     with UmockdevBench.start(spec, trace) as testbed:
         env = testbed.client_env()
         try:

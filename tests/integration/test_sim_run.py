@@ -123,3 +123,16 @@ def test_watch_reports_a_mode_change_made_by_another_command(sim_run) -> None:
     modes = [e for e in events if e["event"] == "mode"]
     assert modes, result.output
     assert modes[0]["mode"] == "dfu" and modes[0]["device_id"].startswith("e00fce68")
+
+
+def test_inner_commands_use_the_shared_bench_whatever_pdiag_sim_says(umockdev_available, tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "UMOCKDEV_DIR"}
+    env.update(PDIAG_SIM="boron", PDIAG_SIM_TIMING="realistic", TMPDIR=str(tmp_path))
+    done = subprocess.run([sys.executable, "-m", "particle_diag", "sim", "run", "--bench", "boron", "--", "sh", "-c",
+                           "pdiag enter dfu && pdiag --json list"], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert '"mode": "dfu"' in done.stdout  # the second command saw the first one's mode change
+    assert "PDIAG_SIM=boron is ignored inside `pdiag sim run`" in done.stderr
+    assert not list(tmp_path.glob("umockdev.*")), "the testbed directory is removed"
+

@@ -1,0 +1,84 @@
+"""Progress of waits over a second, on stderr: one live line on a terminal, plain lines with ``-v``.
+
+The library reports each poll of a wait through ``Host.waiting(key, what, elapsed_s, timeout_s)``; this module
+turns those reports into what a person sees.  Nothing is printed in ``--json`` mode or when stderr is not a
+terminal (without ``-v``), and nothing for waits that end within a second.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import TextIO
+
+SHOW_AFTER_S = 1.0  # shorter waits pass without a word
+LOG_EVERY_S = 5.0  # -v: a plain line when a wait starts to show, then every 5 s
+
+
+class ProgressLine:
+    """The waits in progress, as one line rewritten in place (``\\r``) on a terminal."""
+
+    def __init__(self, stream: TextIO | None = None, live: bool = True, log: bool = False) -> None:
+        self.stream = stream or sys.stderr
+        self.live = live
+        self.log = log
+        self._lock = threading.Lock()
+        self._waits: dict[str, tuple[str, float, float]] = {}
+        self._logged: dict[str, float] = {}
+        self._shown = False
+
+    def update(self, key: str, what: str, elapsed_s: float, timeout_s: float) -> None:
+        if elapsed_s < SHOW_AFTER_S:
+            return
+        with self._lock:
+            self._waits[key] = (what, elapsed_s, timeout_s)
+            if self.log and elapsed_s - self._logged.get(key, -LOG_EVERY_S) >= LOG_EVERY_S:
+                self._logged[key] = elapsed_s
+                self._clear()
+                self.stream.write(f"waiting for {what}: {elapsed_s:.0f} s of {timeout_s:g} s\n")
+            if self.live:
+                self._draw()
+            self.stream.flush()
+
+    def done(self, key: str) -> None:
+        with self._lock:
+            if self._waits.pop(key, None) is not None and self.live:
+                self._clear() if not self._waits else self._draw()
+                self.stream.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            self._waits.clear()
+            if self.live:
+                self._clear()
+                self.stream.flush()
+
+    def _draw(self) -> None:
+        if not self._waits:
+            return
+        what, elapsed, timeout = max(self._waits.values(), key=lambda w: w[1])
+        others = len(self._waits) - 1
+        more = f" (and {others} more device{'s' if others > 1 else ''})" if others else ""
+        text = f"waiting for {what}{more} … {elapsed:.1f} s of {timeout:g} s"
+        self.stream.write("\r\x1b[K" + text)
+        self._shown = True
+
+    def _clear(self) -> None:
+        if self._shown:
+            self.stream.write("\r\x1b[K")
+            self._shown = False
+
+
+def for_terminal(json: bool, verbose: int, stream: TextIO | None = None) -> ProgressLine | None:
+    """The reporter this invocation wants, or None (``--json``, or stderr not a terminal without ``-v``)."""
+    stream = stream or sys.stderr
+    if json:
+        return None
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    live = tty and not verbose
+    if not live and not verbose:
+        return None
+    return ProgressLine(stream, live=live, log=bool(verbose))
