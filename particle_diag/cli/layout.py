@@ -50,3 +50,22 @@ def blocks(columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> list[str
             lines.append("")
         lines.extend(f"{c.header.ljust(label)}  {cell}" for c, cell in zip(columns, row, strict=True))
     return lines
+
+
+def table(columns: Sequence[Column], rows: Sequence[Sequence[str]], ascii_only: bool,
+          styles: Sequence[Sequence[str]] | None = None, header_style: str = "") -> list[str]:
+    """The lines of a table: header, rule, rows; cells padded to the widest, `` │ `` between them.
+
+    ``styles`` holds an escape sequence per cell ("" for none) and ``header_style`` one for the header; each
+    is reset after its cell, so the widths count only the visible text.
+    """
+    widths = [max(len(c.header), _width([r[i] for r in rows])) for i, c in enumerate(columns)]
+    bar, cross, rule = (" | ", "-+-", "-") if ascii_only else (" │ ", "─┼─", "─")
+
+    def line(cells: Sequence[str], cell_styles: Sequence[str]) -> str:
+        padded = [cell.ljust(widths[i]) for i, cell in enumerate(cells)]
+        return bar.join(f"{st}{text}\x1b[0m" if st else text for text, st in zip(padded, cell_styles, strict=True))
+
+    out = [line([c.header for c in columns], [header_style] * len(columns)), cross.join(rule * w for w in widths)]
+    out += [line(row, styles[n] if styles else [""] * len(row)) for n, row in enumerate(rows)]
+    return [o.rstrip() for o in out]

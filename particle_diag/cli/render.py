@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
-
 from particle_diag.cli.output import console
 from particle_diag.errors import OperationInterrupted
 
@@ -24,48 +22,66 @@ LIST_COLUMNS = ("DEVICE ID", "PLATFORM", "MODE", "DEVICE OS", "PORT", "USB", "ST
 _ORDINARY_STATUS = ("normal", "dfu")  # the STATUS column only repeats MODE for these
 
 
+# Plain escape sequences, not rich: `pdiag list` is the command people and scripts run most, and rich's import
+# alone costs more than listing a bench of devices.
+_SGR = {"bold": "\x1b[1m", "dim": "\x1b[2m", "red": "\x1b[31m", "bold red": "\x1b[1;31m", "yellow": "\x1b[33m",
+        "blue": "\x1b[34m", "magenta": "\x1b[35m", "cyan": "\x1b[36m"}
+
+
 def render_list(records: list[DeviceRecord], state: AppState) -> None:
-    from rich import box
-    from rich.markup import escape
-    from rich.table import Table
+    import shutil
+    import sys
 
-    from particle_diag.cli.layout import Column, blocks, fit, plain_terminal
+    from particle_diag.cli.layout import Column, blocks, fit, plain_terminal, table
 
-    out = console()
-    if not out.is_terminal or not state.color or plain_terminal():
-        out.no_color = True
+    out = sys.stdout
+    try:
+        tty = out.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    color = tty and state.color and not plain_terminal()
+
+    def sgr(style: str) -> str:
+        return " ".join(_SGR.get(part, "") for part in [style]) if color and style else ""
+
+    def say(text: str, style: str = "") -> None:
+        out.write(f"{sgr(style)}{text}\x1b[0m\n" if sgr(style) else text + "\n")
+
     if not records:
-        out.print("No Particle devices found.")
-        out.print("[dim]Run `pdiag doctor` to check this computer's USB set-up.[/]")
+        say("No Particle devices found.")
+        say("Run `pdiag doctor` to check this computer's USB set-up.", "dim")
+        out.flush()
         return
     ordinary = all(r.status in _ORDINARY_STATUS for r in records)
     columns = [Column(h, redundant=(h == "STATUS" and ordinary)) for h in LIST_COLUMNS]
     rows = [[r.device_id or "?", r.platform.display if r.platform else "unknown", r.mode, r.device_os or "-",
              r.serial_port or "-", r.usb.path if r.usb else "-", r.status] for r in records]
-    shown = fit(columns, rows, out.width)
+    width = shutil.get_terminal_size().columns if tty else 1 << 30
+    shown = fit(columns, rows, width)
     if shown is None:  # too narrow for a table: one block per device, nothing cut
         for line in blocks(columns, rows):
-            out.print(escape(line), overflow="ignore", crop=False)
+            say(line)
     else:
-        table = Table(show_edge=False, pad_edge=False, header_style="bold",
-                      box=box.ASCII if plain_terminal() or not out.is_terminal else box.HEAVY_HEAD)
-        for i in shown:
-            table.add_column(LIST_COLUMNS[i], no_wrap=True, overflow="fold")
-        for r, row in zip(records, rows, strict=True):
-            cells = [escape(row[i]) for i in shown]
-            style = {"MODE": MODE_STYLE.get(r.mode, ""), "STATUS": STATUS_STYLE.get(r.status, "")}
-            for j, i in enumerate(shown):
-                if style.get(LIST_COLUMNS[i]):
-                    cells[j] = f"[{style[LIST_COLUMNS[i]]}]{cells[j]}[/]"
-            table.add_row(*cells)
-        out.print(table)
+        styles = [[sgr({"MODE": MODE_STYLE.get(r.mode, ""), "STATUS": STATUS_STYLE.get(r.status, "")}.get(
+            LIST_COLUMNS[i], "")) for i in shown] for r in records]
+        for line in table([columns[i] for i in shown], [[row[i] for i in shown] for row in rows],
+                          ascii_only=not tty or plain_terminal(), styles=styles, header_style=sgr("bold")):
+            say(line)
     for r in records:
         if r.problem is not None:
-            out.print(f"[red]{escape(r.device_id or r.label)}:[/] {escape(r.problem.message)}")
+            say(f"{r.device_id or r.label}: {r.problem.message}", "red")
             if r.problem.hint:
-                out.print(f"  [yellow]hint:[/] {escape(r.problem.hint)}")
+                say(f"  hint: {r.problem.hint}", "yellow")
         for note in r.notes:
-            out.print(f"[dim]{escape(r.device_id or '?')}: {escape(note)}[/]")
+            say(f"{r.device_id or '?'}: {note}", "dim")
+    out.flush()
+
+
+def escape(text: str) -> str:
+    """rich markup escaping, imported only by the renderers that use rich."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 def render_identity(ident: Identity, state: AppState) -> None:
