@@ -13,6 +13,12 @@ from particle_diag.cli.state import AppState
 COMMANDS = ("list", "identify", "enter", "reset", "led", "sos", "doctor", "troubleshoot", "dfu", "flash",
             "check", "watch", "sim")
 
+# The module of cli/commands/ that registers each command, in the order of the root --help.
+MODULE_OF = {"list": "inventory", "identify": "inventory", "enter": "mode", "reset": "mode",
+             "led": "troubleshooting", "sos": "troubleshooting", "doctor": "troubleshooting",
+             "troubleshoot": "troubleshooting", "dfu": "dfu", "flash": "dfu", "check": "factory", "watch": "factory",
+             "sim": "simulation"}
+
 HELP = """Diagnose Particle devices plugged in over USB.
 
 Try it without hardware: pdiag --sim boron,argon:dfu,electron/1.5.2:listening list
@@ -43,7 +49,7 @@ def _shared_bench_inside_sim_run(ctx: typer.Context, sim: str | None) -> str | N
     return None
 
 
-def build_app() -> typer.Typer:
+def build_app(command: str | None = None) -> typer.Typer:
     app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=True, pretty_exceptions_enable=False,
                       rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]})
 
@@ -89,8 +95,11 @@ def build_app() -> typer.Typer:
         ctx.obj = state
         ctx.call_on_close(state.close)
 
-    from particle_diag.cli.commands import dfu, factory, inventory, mode, simulation, troubleshooting
+    import importlib
 
-    for module in (inventory, mode, troubleshooting, dfu, factory, simulation):
-        module.register(app)
+    # Only the invoked command's module is imported and turned into a click command (start-up time); the
+    # root help, completion and unknown commands get all of them.
+    modules = (MODULE_OF[command],) if command in MODULE_OF else dict.fromkeys(MODULE_OF.values())
+    for name in modules:
+        importlib.import_module(f"particle_diag.cli.commands.{name}").register(app)
     return app

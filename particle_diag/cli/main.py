@@ -75,8 +75,9 @@ def main(args: list[str]) -> int:
     from particle_diag.devices import lock
     from particle_diag.errors import ExitCode, OperationInterrupted, PdiagError
 
-    app = build_app()
     args = hoist_global_flags(args)
+    completing = any(k.startswith("_PDIAG_COMPLETE") for k in os.environ)
+    app = build_app(None if completing else _command_name(args))
     lock.command_line = "pdiag " + " ".join(args)  # what another process is told holds a device
     as_json = _wants_json(args)
     trace = "--trace" in args or os.environ.get("PDIAG_TRACE", "") in ("1", "true")
