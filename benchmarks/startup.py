@@ -1,4 +1,4 @@
-"""Start-up time of `pdiag --version` and `pdiag --sim boron list` (median of N runs, wall time).
+"""Start-up time of `pdiag --version`, `--help`, `list --help` and `pdiag --sim boron list` (median, wall time).
 
 Run: .venv/bin/python benchmarks/startup.py [-n RUNS]
 """
@@ -16,6 +16,8 @@ from pathlib import Path
 PDIAG = [sys.executable, "-m", "particle_diag"]
 CASES = {
     "pdiag --version": ["--version"],
+    "pdiag --help": ["--help"],
+    "pdiag list --help": ["list", "--help"],
     "pdiag --sim boron list": ["--sim", "boron", "list"],
 }
 

@@ -196,7 +196,7 @@ def usb_device_block(snap: UsbSnapshot) -> str:
     f = _fields(snap.device_descriptor)
     cfg = snap.config
     raw = snap.device_descriptor + snap.configuration
-    minor = (snap.bus - 1) * 128 + snap.address - 1
+    minor = usb_minor(snap)
     props = [
         ("SUBSYSTEM", "usb"), ("DEVTYPE", "usb_device"), ("DEVNAME", snap.devnode), ("DRIVER", "usb"),
         ("PRODUCT", f"{f['vid']:x}/{f['pid']:x}/{f['bcdDevice']:x}"),
@@ -269,3 +269,16 @@ def umockdev_text(snap: UsbSnapshot) -> str:
     if snap.tty_index is not None and snap.tty_interface is not None:
         blocks.append(tty_block(snap))
     return "\n".join(blocks)
+
+
+def usb_minor(snap: UsbSnapshot) -> int:
+    """The usb_device char minor the kernel gives a device: (bus - 1) * 128 + address - 1."""
+    return (snap.bus - 1) * 128 + snap.address - 1
+
+
+def char_links(snap: UsbSnapshot) -> list[str]:
+    """The /sys/dev/char/MAJOR:MINOR links of this enumeration (the device, and its tty if it has one)."""
+    links = [f"/sys/dev/char/{USB_DEVICE_MAJOR}:{usb_minor(snap)}"]
+    if snap.tty_index is not None:
+        links.append(f"/sys/dev/char/{ACM_MAJOR}:{snap.tty_index}")
+    return links

@@ -34,7 +34,7 @@ from typing import Any
 from particle_diag.errors import EnvironmentMissingError, UsageError
 from particle_diag.sim.bench import Bench
 from particle_diag.sim.device import VirtualDevice
-from particle_diag.sim.sysfs import UsbSnapshot, umockdev_text
+from particle_diag.sim.sysfs import UsbSnapshot, char_links, umockdev_text
 
 PRELOAD_LIB = "libumockdev-preload.so.0"
 REEXEC_MARK = "PDIAG_SIM_RUN_PRELOADED"  # set when `pdiag sim run` re-executed itself under the preload
@@ -309,6 +309,11 @@ class UmockdevBench:
                 if self.hotplug:
                     self._testbed.uevent(path, "remove")
                 self._testbed.remove_device(path)
+            # umockdev 0.17 leaves the /sys/dev/char/MAJOR:MINOR links behind; adding a device that gets the same
+            # minor later (an address used again) then aborts the testbed with "failed to symlink ... File exists".
+            for link in char_links(snap):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(os.path.join(self.root, link.lstrip("/")))
             # The usbfs handler stays attached (it answers ENODEV now) until its node name is used again.
             self._retired[snap.devnode] = plug.usbfs
             if plug.tty_node:

@@ -51,3 +51,19 @@ def test_addresses_stay_unique_per_bus_across_re_enumerations():
 def test_a_bench_over_the_limit_is_refused_before_anything_starts():
     with pytest.raises(UsageError, match=f"at most {MAX_DEVICES} devices"):
         Bench.from_spec(",".join(["boron"] * (MAX_DEVICES + 1)))
+
+
+def test_every_char_link_of_an_enumeration_is_known():
+    """umockdev leaves /sys/dev/char links behind; the attachment removes these, or a reused minor aborts it."""
+    from particle_diag.sim.sysfs import UsbSnapshot, char_links
+
+    bench = Bench.from_spec("boron,argon:dfu").start()
+    try:
+        for d, tty in zip(bench.devices, (0, None), strict=True):
+            snap = UsbSnapshot(d.bus, d.address, tuple(d.port_numbers), d.descriptors.device,
+                               d.descriptors.configuration, dict(d.descriptors.strings), tty)
+            links = char_links(snap)
+            assert links[0] == f"/sys/dev/char/189:{d.address - 1}"
+            assert ("/sys/dev/char/166:0" in links) == (tty == 0)
+    finally:
+        bench.close()
