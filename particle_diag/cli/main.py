@@ -35,6 +35,17 @@ def _is_number(text: str) -> bool:
     return True
 
 
+# Commands that never change a device: an interruption leaves every device as it was.
+_READ_ONLY = frozenset({"list", "identify", "led", "sos", "doctor", "watch"})
+
+
+def _reads_only(args: list[str]) -> bool:
+    command = _command_name(args)
+    if command == "dfu":
+        return any(a in ("info", "read") for a in args)
+    return command in _READ_ONLY
+
+
 def hoist_global_flags(args: list[str]) -> list[str]:
     end = args.index("--") if "--" in args else len(args)
     head, tail = args[:end], args[end:]
@@ -112,10 +123,14 @@ def main(args: list[str]) -> int:
         return int(result or 0)
     except OperationInterrupted as exc:
         return interrupted(exc)
-    except StopRequested as exc:  # stopped where no device was being changed (listing, reading)
+    except StopRequested as exc:  # stopped at a safe point that no library layer described
+        command = _command_name(args)
+        step = exc.step if exc.step != "a wait" else f"`pdiag {command}`"
+        if _reads_only(args):
+            return interrupted(OperationInterrupted(step, "unchanged: this command only reads devices"))
         return interrupted(OperationInterrupted(
-            exc.step if exc.step != "a wait" else f"`pdiag {_command_name(args)}`",
-            "unchanged: pdiag was not changing any device when it stopped"))
+            step, "unknown: pdiag stopped between two steps", "pdiag list",
+            hint="Run `pdiag list` to see which mode each device is in now."))
     except PdiagError as exc:
         if as_json:  # the error's own fields (e.g. an LED no-match's suggestions) go into the envelope
             print_json(envelope(_command_name(args), None, exc.as_dict()))

@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from particle_diag.clock import SYSTEM_CLOCK, Clock
+from particle_diag.clock import SYSTEM_CLOCK, Clock, StopRequested
 from particle_diag.devices.discovery import DeviceRecord
 from particle_diag.devices.host import Host
 from particle_diag.devices.protection import require_consent
 from particle_diag.devices.session import open_usb
-from particle_diag.errors import ProtectedDeviceError, UsageError
+from particle_diag.errors import OperationInterrupted, ProtectedDeviceError, UsageError
 from particle_diag.protocol.dfu import DfuClient, Progress
 from particle_diag.protocol.memory_layout import MemoryLayout, parse_layout
 from particle_diag.transport.usb import UsbDevice
@@ -120,20 +120,33 @@ def read_memory(session: DfuSession, alt: int, address: int, length: int,
 
 
 def write_memory(session: DfuSession, alt: int, address: int, data: bytes, progress: Progress | None = None,
-                 *, verify: bool = False, consent: bool = False) -> TransferReport:
+                 *, verify: bool = False, consent: bool = False, rerun: str = "") -> TransferReport:
     """Erase the sectors the data touches, write it, optionally read it back (reference §4.3).
 
-    ConsentRequiredError unless the sectors hold plain user data or ``consent`` (devices/protection.py)."""
+    ConsentRequiredError unless the sectors hold plain user data or ``consent`` (devices/protection.py).
+    A stop (Ctrl-C) between two blocks raises OperationInterrupted naming ``rerun``, the command that writes
+    it again from the start."""
     layout = session.select(alt)
     layout.check_access(address, len(data), "write")
     require_consent(session.record.platform, alt, address, len(data), consent=consent, verb="write", layout=layout)
     start, before = session.clock.monotonic(), session.control_transfers
-    session.client.write(layout, address, data, progress, verify=verify)
+    try:
+        session.client.write(layout, address, data, progress, verify=verify)
+    except StopRequested:
+        raise _stopped(session, f"writing {len(data)} bytes at 0x{address:08X} (alt {alt})", rerun) from None
     return _report(session, "write", alt, address, len(data), start, before)
 
 
+def _stopped(session: DfuSession, step: str, rerun: str) -> OperationInterrupted:
+    who = session.record.device_id or session.record.label
+    return OperationInterrupted(f"{step} of {who}",
+                                "in DFU mode; the range is partly done: its sectors may be erased or half written",
+                                rerun, hint=None if rerun else "Run the same command again; it starts from the "
+                                "beginning.")
+
+
 def erase_memory(session: DfuSession, alt: int, address: int, length: int, *,
-                 consent: bool = False) -> TransferReport:
+                 consent: bool = False, rerun: str = "") -> TransferReport:
     """ERASE_PAGE every sector the range touches: whole sectors, so possibly more than ``length`` bytes.
 
     ConsentRequiredError unless the sectors hold plain user data or ``consent`` (devices/protection.py)."""
@@ -141,7 +154,10 @@ def erase_memory(session: DfuSession, alt: int, address: int, length: int, *,
     layout.check_access(address, length, "erase")
     require_consent(session.record.platform, alt, address, length, consent=consent, verb="erase", layout=layout)
     start, before = session.clock.monotonic(), session.control_transfers
-    sectors = session.client.erase(layout, address, length)
+    try:
+        sectors = session.client.erase(layout, address, length)
+    except StopRequested:
+        raise _stopped(session, f"erasing 0x{address:08X}+{length} (alt {alt})", rerun) from None
     erased = sum(layout.segment_at(s).sector_size for s in sectors)  # type: ignore[union-attr]
     return _report(session, "erase", alt, sectors[0] if sectors else address, erased, start, before)
 

@@ -346,3 +346,45 @@ def test_no_process_cancels_another_ones_request(make_bench):
         discover(vb.host)  # another listing in the middle of it
         worker.join()
     assert answers and answers[0].result == 0  # not "cancelled by the device"
+
+
+# -- Ctrl-C inside a raw DFU write or erase: the injected clock stops at its Nth wait ------------------------
+class StopAfter:
+    """A fake clock (no wall time) whose stop event is set at its ``n``-th sleep: Ctrl-C between two blocks."""
+
+    def __init__(self, n: int) -> None:
+        import threading
+
+        from particle_diag.clock import FakeClock
+
+        self.fake, self.n, self.stop = FakeClock(), n, threading.Event()
+
+    def monotonic(self) -> float:
+        return self.fake.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        self.fake.sleep(seconds)
+        if len(self.fake.sleeps) >= self.n:
+            self.stop.set()
+
+
+@pytest.mark.parametrize("operation", ["write", "erase"])
+@pytest.mark.parametrize("after", [1, 3])
+def test_ctrl_c_between_dfu_blocks_says_what_is_half_done(make_bench, operation, after):
+    from particle_diag.clock import StoppableClock
+    from particle_diag.devices.dfu_session import dfu_session, erase_memory, write_memory
+    from particle_diag.devices.discovery import discover
+    from particle_diag.errors import OperationInterrupted
+
+    base = StopAfter(after)
+    vb = make_bench("argon:dfu+slowflash", clock=StoppableClock(base, base.stop))  # bwPollTimeout > 0: waits
+    (record,) = discover(vb.host)
+    with dfu_session(record, vb.host) as session, pytest.raises(OperationInterrupted) as caught:
+        if operation == "write":
+            write_memory(session, 0, 0xB4000, bytes(4096 * 4), rerun="pdiag dfu write image.bin --address 0xB4000")
+        else:
+            erase_memory(session, 0, 0xB4000, 4096 * 4, rerun="pdiag dfu erase --address 0xB4000 --length 0x4000")
+    error = caught.value
+    assert error.exit_code == 130 and "0x000B4000" in error.step
+    assert "partly done" in error.device_state and error.recovery.startswith(f"pdiag dfu {operation}")
+    assert vb.device().mode == "dfu"  # still in DFU mode, ready for the re-run

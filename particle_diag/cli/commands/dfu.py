@@ -108,7 +108,10 @@ def write_command(ctx: typer.Context,
     consent = obtain(lambda c: preflight_raw(record, alt, start, len(data), consent=c, verb="write"), yes)
     with _session(state, device, enter, timeout, record) as session, \
             Progress(state, "write", start, len(data)) as bar:
-        report = write_memory(session, alt, start, data, bar.update, verify=verify, consent=consent)
+        rerun = f"pdiag dfu write {file} {record.device_id or ''} --alt {alt} --address 0x{start:X}" \
+            + (" --yes" if consent else "")
+        report = write_memory(session, alt, start, data, bar.update, verify=verify, consent=consent,
+                              rerun=" ".join(rerun.split()))
     _finish(state, report, f"wrote {report.length} bytes to", "(verified)" if verify else "")
 
 
@@ -124,7 +127,9 @@ def erase_command(ctx: typer.Context, device: DeviceOpt = None, alt: AltOpt = 0,
     record = _select(state, device)
     consent = obtain(lambda c: preflight_raw(record, alt, start, size, consent=c, verb="erase"), yes)
     with _session(state, device, enter, timeout, record) as session:
-        report = erase_memory(session, alt, start, size, consent=consent)
+        rerun = f"pdiag dfu erase {record.device_id or ''} --alt {alt} --address 0x{start:X} --length 0x{size:X}" \
+            + (" --yes" if consent else "")
+        report = erase_memory(session, alt, start, size, consent=consent, rerun=" ".join(rerun.split()))
     _finish(state, report, f"erased {report.length} bytes (whole sectors) at", "")
 
 
