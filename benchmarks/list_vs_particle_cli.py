@@ -94,7 +94,9 @@ def main() -> None:
                sys.executable, str(Path(__file__).resolve()), "--inside", "-n", str(args.runs)]
     if particle:
         command += ["--particle", particle[0]]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PDIAG_")}
+    # Bytecode caches as an installed package has them (pip compiles .pyc): without them every run compiles
+    # pdiag's sources again, which measures the interpreter rather than pdiag.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PDIAG_") and k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     raise SystemExit(subprocess.run(command, cwd=ROOT, env=env).returncode)
 
