@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from particle_diag import semver
 from particle_diag.catalog import capabilities
 from particle_diag.catalog.requests import RequestType as R
 from particle_diag.catalog.results import Result
@@ -189,8 +190,8 @@ def console_for(device: VirtualDevice) -> ListeningConsole:
             is_cellular=p.has("cellular"), has_wifi=p.has("wifi"), imei=fw.imei, iccid=fw.iccid, mac=fw.mac,
             serial_number=fw.serial_number, device_secret=fw.secret,
             cell_radio_version="R410MEU-1.0" if p.has("cellular") else None,
-            # Empty slots (Device OS < EMPTY_SLOTS_LISTED_BEFORE) wait for the host's describe parser to read them.
-            modules=modules(device), claimed=fw.claimed, diagnostics=diagnostics(device),
+            modules=modules(device, include_empty=not semver.at_least(fw.device_os, EMPTY_SLOTS_LISTED_BEFORE)),
+            claimed=fw.claimed, diagnostics=diagnostics(device),
             protected=fw.protected,
         ))
     return device._console

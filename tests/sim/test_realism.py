@@ -249,6 +249,26 @@ def test_photon_serial_mode_matches_its_lsusb_dump() -> None:
     assert re.search(r"iSerial\s+3 [0-9A-F]{24}", text) and d.strings[3] == device.device_id.upper()
 
 
+def test_electron_describe_matches_its_capture() -> None:
+    real = json.loads(_capture("listening/s/electron-0.6.2-rc.1-pr1306.txt"))
+    ours = json.loads(_ask(_device("electron/0.6.2-rc.1:listening"), "s"))
+
+    def structure(body: dict) -> list[tuple]:
+        return [(m.get("f"), m.get("n"), m["s"], m["l"], [(d["f"], d["n"]) for d in m["d"]]) for m in body["m"]]
+
+    assert list(ours) == list(real) and structure(ours) == structure(real)
+    versions = [(m.get("f"), m.get("v")) for m in ours["m"] if m.get("f") in ("s", "u")]
+    assert versions == [(m.get("f"), m.get("v")) for m in real["m"] if m.get("f") in ("s", "u")]
+
+
+def test_photon_describe_matches_its_capture() -> None:
+    real = json.loads(_capture("listening/s/photon-0.4.6-docs-troubleshooting-tools.txt"))
+    ours = json.loads(_ask(_device("photon/0.4.6:listening"), "s"))
+    assert [tuple(m) for m in ours["m"]] == [tuple(m) for m in real["m"]]
+    assert [(m.get("f"), m.get("n"), m.get("v"), m["s"], m["d"][:1]) for m in ours["m"] if m.get("f") != "b"] == [
+        (m.get("f"), m.get("n"), m.get("v"), m["s"], m["d"][:1]) for m in real["m"] if m.get("f") != "b"]
+
+
 def test_boron_identify_matches_its_capture() -> None:
     real = _capture("listening/i/boron-0.8.0-rc.26-pr1681.txt").splitlines()
     ours = _ask(_device("boron/0.8.0-rc.26:listening"), "i").splitlines()
