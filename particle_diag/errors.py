@@ -136,6 +136,13 @@ class WrongModeError(PdiagError):
     default_hint = "The device restarted but not into the requested mode; see docs/modes.md."
 
 
+class NotSeenError(PdiagError):
+    """``monitor --until``: the expected output did not appear before ``--duration`` ended."""
+
+    reference = "monitor.not-seen"
+    exit_code = ExitCode.NOT_SEEN
+
+
 class NotFoundError(PdiagError):
     reference = "lookup.none"
     exit_code = ExitCode.NOT_FOUND

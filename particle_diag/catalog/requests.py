@@ -36,3 +36,7 @@ class RequestType(IntEnum):
     NETWORK_GET_INTERFACE_LIST = 400
     NETWORK_GET_INTERFACE = 401
     CELLULAR_GET_ICCID = 554
+    # Log handlers (device-os-protobuf control/logging.proto type_id options; particle-usb src/request.js)
+    ADD_LOG_HANDLER = 1100
+    REMOVE_LOG_HANDLER = 1101
+    GET_LOG_HANDLERS = 1102

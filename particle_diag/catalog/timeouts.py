@@ -87,8 +87,22 @@ LOCK_PROBE_GRACE_S = 0.5
 
 # -- factory station -----------------------------------------------------------------------------------------
 # Default step budgets of a station spec (docs/factory.md; each step's ``timeout_s`` overrides them).
-STEP_S: dict[str, float] = {"enter": MODE_CHANGE_S, "reset": MODE_CHANGE_S, "identify": 30.0, "wait": 3600.0}
+STEP_S: dict[str, float] = {"enter": MODE_CHANGE_S, "reset": MODE_CHANGE_S, "identify": 30.0, "wait": 3600.0,
+                            "expect_log": 60.0}
 STEP_RETRY_DELAY_S = 1.0
 # `pdiag watch`: bus poll interval (option --interval) and how long a device must be stable to count.
 WATCH_INTERVAL_S = 1.0
 WATCH_SETTLE_S = 2.0
+
+# ---- pdiag monitor -----------------------------------------------------------------------------------------
+# How long one read of a followed serial port blocks: short, so Ctrl-C, --duration and a vanished port are
+# noticed at once; the device's own output is not delayed by it (pyserial returns as soon as bytes arrive).
+MONITOR_READ_S = 0.1
+# How often a monitor looks for a device that left the bus (reset, DFU, re-plug) to come back.
+MONITOR_REPLUG_POLL_S = 0.25
+# A device seen back on the bus may not have its CDC port ready yet (udev creates /dev/ttyACMn a little
+# later, and ModemManager may hold it for a moment): how long to keep retrying the open.
+MONITOR_OPEN_RETRY_S = 3.0
+# A followed port silent this long is checked once for a mode without a log (listening mode entered without a
+# restart); one GET_DEVICE_MODE request, sent without RESET(0).
+MONITOR_MODE_CHECK_S = 2.0

@@ -11,13 +11,13 @@ from particle_diag.catalog import timeouts
 from particle_diag.cli.state import AppState
 
 COMMANDS = ("list", "identify", "enter", "reset", "led", "sos", "doctor", "troubleshoot", "dfu", "flash",
-            "check", "watch", "sim")
+            "check", "watch", "monitor", "sim")
 
 # The module of cli/commands/ that registers each command, in the order of the root --help.
 MODULE_OF = {"list": "inventory", "identify": "inventory", "enter": "mode", "reset": "mode",
              "led": "troubleshooting", "sos": "troubleshooting", "doctor": "troubleshooting",
              "troubleshoot": "troubleshooting", "dfu": "dfu", "flash": "dfu", "check": "factory", "watch": "factory",
-             "sim": "simulation"}
+             "monitor": "monitor", "sim": "simulation"}
 
 HELP = """Diagnose Particle devices plugged in over USB.
 

@@ -268,6 +268,23 @@ class CheckRunner:
         self._progress(result, "expect", "expectations", len(steps))
         result.expectations = evaluate(self.spec.expect, identity, record)
 
+    def _expect_log(self, step: Step, record: DeviceRecord) -> None:
+        """Follow the device's USB serial log until a line matches ``step.pattern`` (docs/monitor.md)."""
+        import re
+
+        from particle_diag.devices.monitor import Monitor
+
+        assert step.pattern is not None
+        monitor = Monitor(self.host, [record], stop=self.stop)
+        seen = monitor.run(lambda item: None, duration_s=step.timeout_s, until=re.compile(step.pattern))
+        if seen.reason == "stopped":
+            raise CheckInterruptedError("interrupted")
+        if seen.reason != "matched":
+            raise CheckFailedError(f"no line of the device's USB serial log matched /{step.pattern}/ within "
+                                   f"{step.timeout_s:g} s ({seen.lines} lines seen)",
+                                   "Check that the application logs to USB serial (SerialLogHandler) and the "
+                                   "pattern; `pdiag monitor` shows the log.", reference="check.log-not-seen")
+
     def _run_step(self, step: Step, index: int, record: DeviceRecord, result: DeviceResult,
                   outcome: StepResult, device_start: float) -> tuple[DeviceRecord, Identity | None]:
         clock = self.host.clock
@@ -307,6 +324,9 @@ class CheckRunner:
         start = clock.monotonic()
         if step.action == "wait":
             clock.sleep(step.seconds)
+            return record, None
+        if step.action == "expect_log":
+            self._expect_log(step, record)
             return record, None
         if step.action in ("enter", "reset"):
             if step.action == "enter":

@@ -30,7 +30,7 @@ from particle_diag import semver
 from particle_diag.catalog import timeouts
 from particle_diag.errors import UsageError
 
-ACTIONS = ("enter", "reset", "identify", "wait")
+ACTIONS = ("enter", "reset", "identify", "wait", "expect_log")
 TARGET_MODES = ("dfu", "listening", "safe", "normal")
 EXPECTED_MODES = ("normal", "listening", "dfu", "safe", "protected")
 CLOUD_STATES = ("connected", "connecting", "disconnected", "disconnecting")
@@ -40,7 +40,7 @@ STATION_KEYS = {"name": "a label for reports", "parallel": "most devices checked
                 "device_timeout_s": "time budget of one device"}
 EXPECT_KEYS = ("platform", "min_device_os", "device_os", "mode", "modules_valid", "iccid", "iccid_pattern",
                "mac_oui", "cloud_status", "protected")
-STEP_KEYS = ("action", "mode", "name", "timeout_s", "retries", "retry_delay_s", "require", "seconds")
+STEP_KEYS = ("action", "mode", "name", "timeout_s", "retries", "retry_delay_s", "require", "seconds", "pattern")
 DEFAULT_TIMEOUT_S = timeouts.STEP_S
 
 
@@ -79,6 +79,7 @@ class Step:
     retry_delay_s: float = timeouts.STEP_RETRY_DELAY_S
     require: tuple[str, ...] = ()  # identify: fields that must be known, else retry
     seconds: float = 0.0  # wait
+    pattern: str | None = None  # expect_log: a regular expression a line of the device's USB serial log must match
     implicit: bool = False  # added by pdiag: the final identify the expectations are judged on
 
     @property
@@ -89,6 +90,8 @@ class Step:
             return f"enter {self.mode}"
         if self.action == "wait":
             return f"wait {self.seconds:g} s"
+        if self.action == "expect_log":
+            return f"expect log /{self.pattern}/"
         return self.action
 
 
@@ -204,6 +207,16 @@ def _step(raw: Any, index: int, source: str) -> Step:
     seconds = _positive(raw["seconds"], f"{where} seconds", allow_zero=True) if "seconds" in raw else 0.0
     if action == "wait" and "seconds" not in raw:
         raise SpecError(f"{where}: 'wait' needs seconds = N")
+    pattern = raw.get("pattern")
+    if action == "expect_log":
+        if not isinstance(pattern, str) or not pattern:
+            raise SpecError(f"{where}: 'expect_log' needs pattern = a regular expression, e.g. 'Cloud connected'")
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise SpecError(f"{where} pattern {pattern!r} is not a valid regular expression: {exc}") from None
+    elif pattern is not None:
+        raise SpecError(f"{where}: pattern only applies to action 'expect_log'")
     require = tuple(_strings(raw, "require", where))
     bad = [r for r in require if r not in IDENTITY_FIELDS]
     if bad:
@@ -219,7 +232,7 @@ def _step(raw: Any, index: int, source: str) -> Step:
         timeout_s=_positive(raw.get("timeout_s", DEFAULT_TIMEOUT_S[action]), f"{where} timeout_s"),
         retries=retries,
         retry_delay_s=_positive(raw.get("retry_delay_s", 1.0), f"{where} retry_delay_s", allow_zero=True),
-        require=require, seconds=seconds,
+        require=require, seconds=seconds, pattern=pattern,
     )
 
 

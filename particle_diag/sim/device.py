@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from particle_diag import semver
-from particle_diag.catalog import capabilities
+from particle_diag.catalog import capabilities, reset_reasons
 from particle_diag.catalog.platforms import Platform
 from particle_diag.catalog.requests import RequestType as R
 from particle_diag.catalog.results import Result
@@ -46,6 +46,8 @@ class Behaviour:
     enumerate_delay_s: float = 0.0  # from leaving the bus to re-appearing
     claimed: bool = False  # another program holds the DFU interface (claiming it fails: Resource busy)
     service: ServiceBehaviour = field(default_factory=ServiceBehaviour)
+    log_period_s: float = 0.25  # the virtual application logs a line this often (sim/app_log.py)
+    panic_after_s: float | None = None  # +panic: the application crashes this long after boot
 
 
 @dataclass
@@ -60,6 +62,7 @@ class FirmwareState:
     mac: str | None = None
     serial_number: str | None = None
     secret: str | None = None
+    reset_reason: int = reset_reasons.POWER_DOWN  # sys:reset: why the device last restarted
 
 
 class VirtualDevice:
@@ -90,6 +93,10 @@ class VirtualDevice:
         )
         if spec.has("slowreset"):
             self.behaviour.reset_delay_s = 5.0
+        if spec.has("panic"):
+            self.behaviour.panic_after_s = 1.5
+        self.log_handler_requests = spec.has("logconfig")  # answers requests 1100-1102 (sim/app_log.py)
+        self.log_handlers: dict[str, int] = {}  # handler id -> level, added over USB (RAM: gone at reset)
         gen = self.platform.generation
         self.behaviour.service.busy = spec.has("busy")
         self.behaviour.service.mute_after_init = spec.has("mute")
@@ -106,6 +113,8 @@ class VirtualDevice:
         self.alt = 0
         self.descriptors = hostile.descriptors(self.hostile, self._build_descriptors())
         self.port = None  # PtyPort while the CDC port exists
+        self.app = None  # sim.app_log.VirtualApp: the application's log while it runs
+        self._next_reset_reason: int | None = None
         self._console = None  # the listening-mode console (sim.firmware builds it on first use)
         self._dfu = None  # the DFU target of the current DFU session (None outside DFU mode)
         self._dfu_target = None  # the bootloader and its flash: persists across sessions and mode changes
@@ -245,6 +254,10 @@ class VirtualDevice:
             return Result.PROTECTED, b""
         if not capabilities.supports_request(self.platform.generation, self.firmware.device_os, type_id):
             return Result.NOT_SUPPORTED, b""
+        if type_id in (R.ADD_LOG_HANDLER, R.REMOVE_LOG_HANDLER, R.GET_LOG_HANDLERS):
+            from particle_diag.sim.app_log import log_handler_request
+
+            return log_handler_request(self, type_id, payload)
         return hostile.control_reply(self.hostile, type_id, *firmware.handle(self, type_id, payload))
 
     # -- mode changes -------------------------------------------------------------------------------------
@@ -262,6 +275,7 @@ class VirtualDevice:
         with self.lock:
             self.mode = "listening"
             self.firmware.cloud = "disconnected"
+        self._stop_app()  # Device OS does not log to Serial in listening mode (spark_wiring_logging.cpp)
         self._notify("mode")
         return Result.OK
 
@@ -270,9 +284,24 @@ class VirtualDevice:
             if self.mode == "listening":
                 self.mode = self._mode_after_reset()
                 self.firmware.cloud = "connected"
+        self._start_app(boot=False)
         self._notify("mode")
 
+    def panic(self) -> None:
+        """The application crashed: the log stops, the LED shows SOS, and the device restarts (reason PANIC)."""
+        self._next_reset_reason = reset_reasons.PANIC
+        self.reset_into("normal")
+
     def _reenumerate(self, mode: str) -> None:
+        self.log_handlers.clear()  # they live in RAM
+        with self.lock:
+            before = self.mode
+        reason = self._next_reset_reason
+        self._next_reset_reason = None
+        if reason is None:
+            reason = (reset_reasons.DFU_MODE if before == "dfu" else reset_reasons.SAFE_MODE if mode == "safe"
+                      else reset_reasons.USER)
+        self.firmware.reset_reason = reason
         self.detach()
         if self.behaviour.never_return:
             return
@@ -296,6 +325,7 @@ class VirtualDevice:
             if self.has_serial_port:
                 self.port = PtyPort(self._console_input, self._port_closed)
             self.attached = True
+        self._start_app()
         self._notify("add")
 
     def detach(self) -> None:
@@ -305,6 +335,7 @@ class VirtualDevice:
             self.attached = False
             self.service.cancel_all()
             port, self.port = self.port, None
+        self._stop_app()
         if port is not None:
             port.close()
         self._notify("remove")
@@ -313,11 +344,33 @@ class VirtualDevice:
         for listener in list(self.listeners):
             listener(event, self)
 
+    # -- the application's log ---------------------------------------------------------------------------------
+    def _start_app(self, boot: bool = True) -> None:
+        from particle_diag.sim.app_log import VirtualApp
+
+        with self.lock:
+            port = self.port
+            if port is None or self.mode not in ("normal", "safe") or self.app is not None:
+                return
+            self.app = VirtualApp(self, port.write, port.has_host, period_s=self.behaviour.log_period_s,
+                                  panic_after_s=self.behaviour.panic_after_s, boot=boot)
+            app = self.app
+        app.start()
+
+    def _stop_app(self) -> None:
+        with self.lock:
+            app, self.app = self.app, None
+        if app is not None:
+            app.stop()
+
     # -- CDC port ---------------------------------------------------------------------------------------------
     def _console_input(self, data: bytes) -> bytes:
         with self.lock:
             if self.mode != "listening":
-                return b""  # application firmware ignores what the host types
+                app = self.app
+                if app is not None:
+                    app.echo(data)  # the virtual application reads what the host sends (monitor --send)
+                return b""
         from particle_diag.sim.firmware import console_reply
 
         return console_reply(self, data)

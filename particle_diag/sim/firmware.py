@@ -106,7 +106,7 @@ def modules(device: VirtualDevice, *, include_empty: bool = False) -> list[m.Mod
 def diagnostics(device: VirtualDevice) -> m.DiagnosticInfo:
     cloud_code = {"disconnected": 0, "connecting": 1, "connected": 2, "disconnecting": 3}[device.firmware.cloud]
     return m.DiagnosticInfo(values={"sys:uptime": 3600, "mem:free": 81920, "net:stat": 4 if cloud_code else 1,
-                                    "cloud:stat": cloud_code, "sys:reset": 40})
+                                    "cloud:stat": cloud_code, "sys:reset": device.firmware.reset_reason})
 
 
 def handle(device: VirtualDevice, type_id: int, payload: bytes) -> tuple[int, bytes]:

@@ -155,6 +155,11 @@ class PtyPort:
         self._thread = threading.Thread(target=self._run, name=f"pty {self.path}", daemon=True)
         self._thread.start()
 
+    def has_host(self) -> bool:
+        """Whether a host program has the port open (what Serial.isConnected() tells an application)."""
+        with self._lock:
+            return self._opens > 0 and not self._closed
+
     def write(self, data: bytes) -> None:
         """Output from the device.  Written even when no client seems to have the port open: a client may
         have opened it an instant ago, and stale bytes are harmless (hosts flush input before a command)."""

@@ -41,6 +41,8 @@ FLAGS = {
     "intwrite": "Ctrl-C (SIGINT to pdiag) at the third DFU data block written",
     "intverify": "Ctrl-C (SIGINT to pdiag) at the first DFU read after writing (a flash's verification)",
     "intleave": "Ctrl-C (SIGINT to pdiag) at the request to leave DFU mode",
+    "panic": "the application crashes 1.5 s after each boot: its log stops, the device restarts (reset reason 130)",
+    "logconfig": "the firmware answers the log-handler requests 1100-1102 (unverified which Device OS did)",
     **hostile.FLAGS,  # hostile replies for the abuse tier (sim/hostile.py)
 }
 

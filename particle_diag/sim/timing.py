@@ -36,6 +36,7 @@ class TimingModel:
     modem_power_up_s: float = 0.0  # cellular: until the ICCID/IMEI can be read after boot
     flash_erase_ms_per_4k: int = 0  # DFU flash timing (0: instant)
     flash_write_ms_per_4k: int = 0
+    log_period_s: float = 0.25  # the virtual application's log line interval (sim/app_log.py)
     notes: tuple[str, ...] = field(default=())
 
 
@@ -50,6 +51,7 @@ REALISTIC = TimingModel(
     modem_power_up_s=6.0,
     flash_erase_ms_per_4k=85,
     flash_write_ms_per_4k=42,
+    log_period_s=1.0,
 )
 MODELS = {m.name: m for m in (INSTANT, REALISTIC)}
 
@@ -89,6 +91,7 @@ def _apply_device(device: Any, model: TimingModel) -> None:
     b.service.processing_s = model.processing_s
     b.reset_delay_s = model.reset_delay_s
     b.enumerate_delay_s = model.enumerate_delay_s
+    b.log_period_s = model.log_period_s
     device.flash_timing = FlashTiming(model.flash_erase_ms_per_4k, model.flash_write_ms_per_4k) \
         if model.flash_erase_ms_per_4k or model.flash_write_ms_per_4k else None
     _set_latency(device, model.transfer_latency_s)

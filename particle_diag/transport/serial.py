@@ -8,6 +8,7 @@ only when the user asked for a mode change.
 from __future__ import annotations
 
 import errno
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -172,6 +173,65 @@ class SerialConsole:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class SerialStream:
+    """A port followed as a stream (``pdiag monitor``): read what the device prints, write what the user sends.
+
+    Opened at the console baud, never a magic one; ``read`` returns b"" after ``read_timeout_s`` without data
+    and raises DeviceGoneError once the port has gone (the device reset or was unplugged).
+    """
+
+    def __init__(self, path: str, *, read_timeout_s: float, trace: Trace | None = None) -> None:
+        self.path = path
+        self._trace = trace
+        try:
+            self._port = serial.Serial(path, CONSOLE_BAUD, timeout=read_timeout_s,
+                                       write_timeout=timeouts.SERIAL_WRITE_S)
+        except (serial.SerialException, OSError) as exc:
+            for t in tap.taps():
+                t.serial_open(path, CONSOLE_BAUD, exc)
+            raise _translate(exc, path) from exc
+        for t in tap.taps():
+            t.serial_open(path, CONSOLE_BAUD, None)
+
+    def read(self) -> bytes:
+        try:
+            data = bytes(self._port.read(4096))
+        except (serial.SerialException, OSError, TypeError) as exc:
+            # pyserial raises SerialException("device reports readiness to read but returned no data (device
+            # disconnected or multiple access on port?)") both when a USB CDC port goes away and when another
+            # program read the bytes first; only a port whose device node is gone has really gone.  OSError EIO
+            # comes from a pty whose other side closed; TypeError from a port closed under the reader.
+            if isinstance(exc, serial.SerialException) and not isinstance(exc, serial.SerialTimeoutException) \
+                    and os.path.exists(self.path) and "multiple access" in str(exc):
+                return b""
+            raise DeviceGoneError(f"serial port {self.path} disappeared") from exc
+        if data:
+            if self._trace:
+                self._trace(f"serial {self.path} <- {data!r}")
+            for t in tap.taps():
+                t.serial_read(self.path, data)
+        return data
+
+    def write(self, data: bytes) -> None:
+        if self._trace:
+            self._trace(f"serial {self.path} -> {data!r}")
+        for t in tap.taps():
+            t.serial_write(self.path, data)
+        try:
+            self._port.write(data)
+            self._port.flush()
+        except (serial.SerialException, OSError) as exc:
+            raise _translate(exc, self.path) from exc
+
+    def close(self) -> None:
+        for t in tap.taps():
+            t.serial_close(self.path)
+        try:
+            self._port.close()
+        except (serial.SerialException, OSError):
+            pass
 
 
 def pulse_magic_baud(path: str, baud: int, trace: Trace | None = None) -> None:
