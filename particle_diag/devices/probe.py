@@ -93,6 +93,8 @@ def _probe_with_console(record: DeviceRecord, host: Host) -> None:
                                    quiet_s=timeouts.CONSOLE_QUIET_S, stalled_s=timeouts.CONSOLE_STALLED_S)
     except DeviceTimeoutError:
         return  # application firmware: no console
+    if not listening.is_complete("v", text):
+        return  # what came was the application's own output (e.g. its log), not a console reply
     version = listening.parse_version(text)
     record.mode = record.status = "listening"  # only the listening-mode console answers 'v'
     if version:
