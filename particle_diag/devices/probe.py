@@ -93,14 +93,21 @@ def _probe_with_console(record: DeviceRecord, host: Host) -> None:
                                    quiet_s=timeouts.CONSOLE_QUIET_S, stalled_s=timeouts.CONSOLE_STALLED_S)
     except DeviceTimeoutError:
         return  # application firmware: no console
-    if not listening.is_complete("v", text):
-        return  # what came was the application's own output (e.g. its log), not a console reply
+    if not listening.is_complete("v", text) and _only_log_lines(text):
+        return  # what came was the application's log (Device OS log lines), not a console reply
     version = listening.parse_version(text)
     record.mode = record.status = "listening"  # only the listening-mode console answers 'v'
     if version:
         record.device_os = version
     else:
         record.notes.append("the serial console answered, but its reply could not be read")
+
+
+def _only_log_lines(text: str) -> bool:
+    from particle_diag.protocol.logline import parse_log_line
+
+    lines = [line for line in text.replace("\r", "\n").split("\n") if line.strip()]
+    return bool(lines) and all(parse_log_line(line).is_log for line in lines[1:] or lines)
 
 
 def probe_dfu_protection(record: DeviceRecord, host: Host) -> None:
