@@ -400,6 +400,10 @@ class Monitor:
                     break
                 if reason != "matched":
                     sink(item)
+                    if isinstance(item, LineSeen):
+                        lines += 1
+                    else:
+                        events += 1
             if self.enable_level is not None:
                 self.remove_log_handlers()
         return MonitorResult(reason, lines, events, matched)
