@@ -5,9 +5,10 @@ away it says so, looks for the same device on the bus again, and goes on reading
 back with.  Each device has one reader thread; everything it sees goes through one queue to the caller's
 ``sink`` in the order it arrived, so output from several devices is never interleaved mid-line.
 
-It is a passive observer: it holds no device lock (another pdiag may reset or flash the device meanwhile, which
-is the point of watching), sends control requests only for what the user asked (``enable_level``) or to read
-why the device restarted, and never sends RESET(0), so it cancels nobody's request.  In listening mode Device
+It is a passive observer: it holds no device lock while it reads (another pdiag may reset or flash the device
+meanwhile, which is the point of watching); the few control requests it sends (why the device restarted, its
+mode, ``enable_level``) go through a probe session: the lock shared with listings, no RESET(0), so it cancels
+nobody's request and a command that wants the device waits for it at most a probe's time.  In listening mode Device
 OS prints no log lines (spark_wiring_logging.cpp skips a handler on Serial while listening) and the port is
 the setup console, so the monitor lets go of it until the device leaves listening mode: holding it would steal
 another pdiag's console replies.
@@ -300,7 +301,7 @@ class Monitor:
             return None
         found = same[0]
         if found.status == "normal" and found.usb is not None:
-            probe_mode(found, self.host, reset_stale=False)
+            probe_mode(found, self.host)
         return found
 
     # -- control requests (best effort: a monitor never fails because a device is busy) ------------------------
@@ -313,7 +314,7 @@ class Monitor:
         if p is None or rec.usb is None or not capabilities.has_control_service(p.generation, rec.device_os or "0"):
             return None
         try:
-            with control_session(rec, self.host, reset_stale=False) as client:
+            with control_session(rec, self.host, probe=True) as client:
                 info = messages.decode_reply(R.DIAGNOSTIC_INFO, client.call(R.DIAGNOSTIC_INFO))
         except PdiagError:
             return None
@@ -328,7 +329,7 @@ class Monitor:
         request = logconfig.AddLogHandler(HANDLER_ID, logconfig.LEVELS[self.enable_level])
         version = rec.device_os or "unknown"
         try:
-            with control_session(rec, self.host, reset_stale=False) as client:
+            with control_session(rec, self.host, probe=True) as client:
                 client.call(R.ADD_LOG_HANDLER, logconfig.encode_add(request))
         except PdiagError as exc:
             follower._event("log-handler", f"Device OS {version} does not add a log handler over USB "
@@ -350,7 +351,7 @@ class Monitor:
             try:
                 found = self.find(f.record)
                 if found is not None and found.usb is not None:
-                    with control_session(found, self.host, reset_stale=False) as client:
+                    with control_session(found, self.host, probe=True) as client:
                         client.call(R.REMOVE_LOG_HANDLER, logconfig.encode_remove(HANDLER_ID))
             except PdiagError:
                 pass  # a log handler lives in RAM: the next reset removes it anyway
