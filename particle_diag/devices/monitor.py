@@ -182,7 +182,7 @@ class _Follower(threading.Thread):
                     rec.mode, f"{rec.mode} mode: no serial port to read")
                 self._event("mode", why, mode=rec.mode)
                 first = False
-            self._wait_for_change(away_since)
+            self._wait_for_change()
 
     def _open(self, path: str):  # type: ignore[no-untyped-def]
         from particle_diag.transport.serial import SerialStream
@@ -234,13 +234,27 @@ class _Follower(threading.Thread):
         finally:
             stream.close()
 
-    def _wait_for_change(self, away_since: float | None) -> None:
+    def _wait_for_change(self) -> None:
         """Poll the bus until the device is there again in another state (or its port changed)."""
         host = self.m.host
         before = (self.record.mode, self.record.serial_port)
+        held_since: float | None = None
         while not self._stopping():
             host.clock.sleep(timeouts.MONITOR_REPLUG_POLL_S)
             found = self.m.find(self.record)
+            settled = found is None or found.mode in ("listening", "dfu") or (
+                found.mode in READABLE_MODES and found.serial_port is not None)
+            if not settled:
+                # Back on the bus but not readable yet: its CDC port is not there yet (udev creates
+                # /dev/ttyACMn a moment after the USB device), or its mode could not be read (another pdiag
+                # holds it, e.g. the `pdiag reset` that restarted it, or it is still starting).  Wait; if that
+                # lasts, follow its port anyway (the silent-port check finds a listening device later).
+                now = host.clock.monotonic()
+                held_since = now if held_since is None else held_since
+                if now - held_since < timeouts.MONITOR_OPEN_RETRY_S:
+                    continue
+                if found is not None and found.serial_port:
+                    found.mode = "normal"
             if found is None:
                 if before != (None, None):
                     before = (None, None)
