@@ -96,3 +96,23 @@ def test_dir_that_is_a_file_is_refused_before_any_device_is_touched(pdiag, tmp_p
     (tmp_path / "f").write_text("x")
     result = pdiag("--sim", "boron", "monitor", "--duration", "0.2", "--dir", str(tmp_path / "f"))
     assert result.code == 2 and "is not a directory" in result.err
+
+
+def test_ctrl_c_ends_the_monitor_cleanly_with_its_files_flushed(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PDIAG_")}
+    proc = subprocess.Popen([sys.executable, "-m", "particle_diag", "--sim", "boron", "monitor", "--jsonl",
+                             "--dir", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    seen = [proc.stdout.readline() for _ in range(4)]  # wait for output, not for the clock
+    assert all(line.strip() for line in seen)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    (log,) = tmp_path.iterdir()
+    assert log.read_text().count("\n") >= 3
