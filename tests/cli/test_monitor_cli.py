@@ -111,7 +111,7 @@ def test_ctrl_c_ends_the_monitor_cleanly_with_its_files_flushed(tmp_path):
     seen = [proc.stdout.readline() for _ in range(4)]  # wait for output, not for the clock
     assert all(line.strip() for line in seen)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=10)
+    _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     (log,) = tmp_path.iterdir()
