@@ -86,6 +86,8 @@ FAILING = [
     ["flash", "/nonexistent/app.bin"],
     ["check", "--spec", "/nonexistent/station.toml"],
     ["watch", "--count", "0"],
+    ["monitor", "zzzz"],
+    ["monitor", "--until", "(unclosed"],
     ["dfu", "read", "--address", "0x0", "--length", "4", "x.bin", "e00f"],
     ["dfu", "info", "zzzz"],
     ["sim", "run"],
@@ -136,7 +138,8 @@ def test_platform_option_names_a_kind_of_device(pdiag):
 
 
 @pytest.mark.parametrize("command", [[], ["list"], ["identify"], ["enter"], ["reset"], ["led"], ["sos"], ["doctor"],
-                                     ["troubleshoot"], ["flash"], ["check"], ["watch"], ["dfu", "read"],
+                                     ["troubleshoot"], ["flash"], ["check"], ["watch"], ["monitor"],
+                                     ["dfu", "read"],
                                      ["dfu", "write"], ["dfu", "erase"], ["dfu", "info"], ["sim", "run"]])
 def test_help_has_readable_metavars(pdiag, command):
     result = pdiag(*command, "--help")
