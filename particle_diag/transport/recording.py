@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import re
 import struct
 import sys
 import tempfile
@@ -32,69 +31,19 @@ import usb.core
 
 from particle_diag.clock import SYSTEM_CLOCK, Clock
 from particle_diag.files import OutputPathError, check_output, write_atomic
-from particle_diag.transport import tap
+from particle_diag.transport import redact, tap
 from particle_diag.transport.serial import PortInfo, PortLister
 
 FORMAT = "pdiag-recording/1"
 GET_DESCRIPTOR = 6
 STRING_DESCRIPTOR = 3
 
-# ---- secrets ---------------------------------------------------------------------------------------------
-# Where a secret can reach the host: the listening-mode ``i`` reply prints ``Device Secret: ...`` (the HAL's
-# mobile secret, key ``ms``); Wi-Fi credentials travel as ``password``/``passphrase`` when a tool sets them.
-# pdiag's own USB control requests never ask for any of them, but a recording holds whatever a device sends,
-# so every byte passes through ``mask_secrets``.  The value is masked with ``*`` of the same length, so the
-# chunk boundaries of a recorded reply stay where they were; the key stays, so a reader sees a secret was sent.
-# TODO(record-replay): the trace redaction (transport/redact.py, "parsers") becomes the one home for this
-# once it lands; this module then calls it.
-
-# A key names a secret when it contains one of these words, or is exactly one of SECRET_KEYS.
-SECRET_WORDS = ("secret", "password", "passphrase", "private key")
-SECRET_KEYS = frozenset({"ms"})
-MASK = "*"
-
-# `Key: value` up to the line end (the `i` reply; noise may precede the key), and `"key":"value"` (JSON
-# replies such as `s`).
-_LINE = re.compile(r"(?m)(^|[^A-Za-z0-9_\"])([A-Za-z][A-Za-z0-9 _-]{0,40}?)([ \t]*:[ \t]*)([^\r\n]*)")
-_JSON = re.compile(r'"([A-Za-z][A-Za-z0-9 _-]{0,40})"(\s*:\s*)"((?:[^"\\]|\\.)*)"')
-
-
-def _is_secret_key(key: str) -> bool:
-    k = key.strip().lower()
-    return k in SECRET_KEYS or any(word in k for word in SECRET_WORDS)
-
-
-def _mask(value: str) -> str:
-    return MASK * len(value)
-
-
-def _mask_text(text: str) -> str:
-    """``text`` with the value of every secret-named key masked (same length)."""
-    if not text:
-        return text
-
-    def line(m: re.Match[str]) -> str:
-        if not _is_secret_key(m[2]):
-            return m[0]
-        return m[1] + m[2] + m[3] + _mask(m[4])
-
-    def pair(m: re.Match[str]) -> str:
-        if not _is_secret_key(m[1]):
-            return m[0]
-        return f'"{m[1]}"{m[2]}"{_mask(m[3])}"'
-
-    return _JSON.sub(pair, _LINE.sub(line, text))
-
-
 def mask_secrets(data: bytes) -> bytes:
-    """``_mask_text`` over bytes read from a device; bytes that are not text pass unchanged.
-
-    Decoded as Latin-1 (one character per byte) so offsets and non-UTF-8 bytes survive the round trip."""
-    if not data:
-        return data
-    text = data.decode("latin-1")
-    masked = _mask_text(text)
-    return data if masked == text else masked.encode("latin-1")
+    """Every byte recorded passes here: secret values masked with ``*`` of the same length (so recorded chunk
+    boundaries and reply lengths hold for the replay), and remembered for the process's other redaction."""
+    if data:
+        redact.learn(data.decode("latin-1"))
+    return redact.redact_bytes(data)
 
 
 def device_descriptor_bytes(desc: Any) -> bytes:
