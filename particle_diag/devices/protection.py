@@ -84,7 +84,14 @@ MAX_DFU_MEMORY = _largest_dfu_memory()
 def preflight_raw(record: DeviceRecord, alt: int, address: int, length: int, *, consent: bool, verb: str) -> None:
     """Before the device is touched (and before ``--enter`` switches it to DFU): the range against the platform's
     DFU memory map (as the device will report it) and the consent its regions need."""
-    layout = platform_layout(record.platform, alt)
+    platform = record.platform
+    if platform is not None and platform.dfu_alts and not 0 <= alt < len(platform.dfu_alts):
+        from particle_diag.devices.dfu_session import NoSuchAltError
+
+        raise NoSuchAltError(f"{record.label} has no DFU alt setting {alt}",
+                             f"The {platform.display} has alt settings 0-{len(platform.dfu_alts) - 1} "
+                             f"(`pdiag dfu info` lists them).")
+    layout = platform_layout(platform, alt)
     if layout is not None and record.status != "protected":
         layout.check_access(address, length, "erase" if verb == "erase" else "write")
     require_consent(record.platform, alt, address, length, consent=consent, verb=verb, layout=layout)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import ClassVar
 
 from particle_diag.clock import SYSTEM_CLOCK, Clock
 from particle_diag.errors import UsageError
@@ -17,6 +18,10 @@ MAX_DEVICES = 256
 
 
 class Bench:
+    # Called with every bench this process starts, before any host sees it: a test that runs the CLI in-process
+    # (which starts its own bench from --sim) fills its flash first and inspects the devices afterwards.
+    observers: ClassVar[list[Callable[[Bench], None]]] = []
+
     def __init__(self, specs: list[DeviceSpec], clock: Clock = SYSTEM_CLOCK) -> None:
         if len(specs) > MAX_DEVICES:
             raise UsageError(f"a virtual bench holds at most {MAX_DEVICES} devices ({len(specs)} given)",
@@ -39,6 +44,8 @@ class Bench:
         return cls(parse_spec(spec), clock)
 
     def start(self) -> Bench:
+        for observe in list(Bench.observers):
+            observe(self)
         for d in self.devices:
             d.attach()
         return self
