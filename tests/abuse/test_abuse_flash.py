@@ -283,7 +283,8 @@ CASES = [
          flash_changes=True, files_change=True, setup=GOOD),
     Case("interrupt-verify", "boron+intverify", (*FLASH, "--backup", "{tmp}/b.bin"), 130, "interrupted", "dfu",
          flash_changes=True, files_change=True, setup=GOOD),
-    Case("interrupt-leaving", "boron+intleave", (*FLASH, "--backup", "{tmp}/b.bin"), 130, "interrupted", "normal",
+    # the device is restarting when pdiag stops: it is back in normal mode or still on its way (not asserted)
+    Case("interrupt-leaving", "boron+intleave", (*FLASH, "--backup", "{tmp}/b.bin"), 130, "interrupted", "",
          flash_changes=True, files_change=True, setup=GOOD),
 ]
 
@@ -375,7 +376,8 @@ def test_abuse_flash(case: Case, pdiag, tmp_path, started_benches, monkeypatch):
         assert len(hints) == 1 and len(hints[0]) > len("hint: ") + 10, result.err
     if started_benches:  # refused before the bench was even started: nothing could have changed
         bench = started_benches[-1]
-        assert bench.devices[0].mode == case.mode_after
+        if case.mode_after:
+            assert bench.devices[0].mode == case.mode_after
         assert flash_before is not None
         assert (_flash_image(bench) != flash_before) is case.flash_changes
     assert (_files(tmp_path) != before_files) is case.files_change
