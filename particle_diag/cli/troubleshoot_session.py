@@ -5,10 +5,12 @@ it (a numbered choice, a yes/no question, an LED animation to confirm, a step to
 :meth:`Session.answer`.  Device work (running a pdiag action, re-checking the device) comes in as callables,
 so the whole flow runs in tests without a terminal or a device.
 
-Flow: [platform] -> colour -> pattern -> [count / second colour] -> "does it look like this?" for each
-candidate state -> meaning -> steps one at a time (offering the pdiag actions a step names) -> remaining
-actions -> re-check the device -> save a report.  :meth:`Session.report` is the record of all of it, and
-:func:`report_markdown` its Markdown form for a support ticket.
+Flow: [platform] -> colour -> pattern -> [count / second colour] (or the LED described in the person's own
+words) -> [the one follow-up question that tells close candidates apart, e.g. "Did it blink magenta before the
+yellow?"] -> "does it look like this?" for each remaining candidate state -> meaning -> steps one at a time
+(offering the pdiag actions a step names) -> remaining actions -> re-check the device -> save a report.
+:meth:`Session.report` is the record of all of it, and :func:`report_markdown` its Markdown form for a support
+ticket.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from typing import Any, Protocol
 from particle_diag.errors import NotFoundError, PdiagError
 from particle_diag.knowledge.model import Device, Knowledge, Signature, State
 from particle_diag.rules.engine import Finding
-from particle_diag.rules.led import Candidate, describe_signature, match_description
+from particle_diag.rules.followup import Question, apply_answer, follow_up, narrow
+from particle_diag.rules.led import Candidate, LedNoMatchError, describe_signature, match_description, understand
 from particle_diag.rules.report import finding_dict, step_dict
 
 REPORT_SCHEMA = "pdiag-troubleshoot/1"
@@ -28,6 +31,7 @@ REPORT_SCHEMA = "pdiag-troubleshoot/1"
 RUNNABLE = ("pdiag identify", "pdiag enter listening", "pdiag enter safe", "pdiag enter dfu", "pdiag enter normal",
             "pdiag reset")
 MAX_LOOKS = 6  # candidate animations offered before giving up
+MAX_FOLLOW_UPS = 2  # questions asked about one description before the animations
 
 # (key, label) of the pattern question; the description words the LED matcher understands
 PATTERNS: tuple[tuple[str, str, str], ...] = (
@@ -98,7 +102,8 @@ class Session:
                  device_info: dict[str, Any] | None = None, findings_before: list[Finding] | None = None,
                  run_action: Callable[[str], ActionOutcome] | None = None,
                  recheck: Callable[[], Recheck] | None = None, save_wanted: bool | None = None,
-                 default_report_path: str = "pdiag-report.md", started_at: str = "", version: str = "") -> None:
+                 default_report_path: str = "pdiag-report.md", started_at: str = "", version: str = "",
+                 description: str | None = None) -> None:
         self.kb = kb
         self.device = device
         self.device_info = device_info
@@ -125,9 +130,15 @@ class Session:
         self._queue: list[tuple[str, Any]] = []  # the rest of the flow after the LED was identified
         self._state = "device" if device is None and ask_device else "colour"
         self._look_index = 0
+        self._question: Question | None = None
+        self._asked: list[str] = []  # what the follow-up questions were about, in order
+        self.follow_ups: list[dict[str, Any]] = []
         if self.findings_before:
             f = self.findings_before[0]
             self._pending.append(f"USB check: {f.title}")
+        self._given_description = description  # --led: start from the person's own words
+        if description and self._state == "colour":
+            self._identify(description)
 
     # -- public API ------------------------------------------------------------------------------------------
     @property
@@ -164,7 +175,20 @@ class Session:
             return Prompt("device", "choice", "Which device is it?",
                           (*(Choice(d.id, d.display) for d in devices), Choice("unsure", "not sure / other")))
         if s == "colour":
-            return Prompt("colour", "choice", "Which colour is the status LED?", tuple(self._colour_choices()))
+            return Prompt("colour", "choice", "Which colour is the status LED?",
+                          (*self._colour_choices(), Choice("describe", "describe it in my own words")))
+        if s == "describe":
+            return Prompt("describe", "text", "What does the LED do? (e.g. 'blinked magenta, then yellow')",
+                          default="")
+        if s == "follow-up":
+            q = self._question
+            assert q is not None
+            choices = [Choice(str(i), o.label) for i, o in enumerate(q.options)]
+            if not any(o.label.lower().startswith("i did not") for o in q.options):
+                choices.append(Choice("unsure", "not sure"))
+            return Prompt("follow-up", "choice", q.text, tuple(choices),
+                          lines=(f"'{self.description}' fits {len(self.candidates)} states; one question tells "
+                                 "them apart.",))
         if s == "pattern":
             return Prompt("pattern", "choice", f"What does the {self._colour_label()} light do?",
                           tuple(self._pattern_choices()))
@@ -239,16 +263,22 @@ class Session:
             raise ValueError(f"{prompt.id} needs a yes/no answer")
         if prompt.kind in ("next", "text") and not isinstance(value, str):
             raise ValueError(f"{prompt.id} needs text")
+        if prompt.id == "describe" and not value.strip():
+            raise ValueError("describe needs a description of the LED")
 
     def _on_device(self, value: str, _: Prompt) -> None:
         self.device = None if value == "unsure" else self.kb.device(value)
         self.answers["device"] = value
         self._state = "colour"
+        if self._given_description:
+            self._identify(self._given_description)
 
     def _on_colour(self, value: str, _: Prompt) -> None:
         self.answers = {k: v for k, v in self.answers.items() if k == "device"}
         self.answers["colour"] = value
-        if value in ("off", "rainbow"):
+        if value == "describe":
+            self._state = "describe"
+        elif value in ("off", "rainbow"):
             self._identify(value)
         else:
             self._state = "pattern"
@@ -266,6 +296,27 @@ class Session:
     def _on_sos_code(self, value: str, _: Prompt) -> None:
         self.answers["count"] = None if value == "unsure" else int(value)
         self._identify("SOS" if value == "unsure" else f"SOS then {value} blink{'' if value == '1' else 's'}")
+
+    def _on_describe(self, value: str, _: Prompt) -> None:
+        self._identify(" ".join(value.split()))
+
+    def _on_follow_up(self, value: str, prompt: Prompt) -> None:
+        q = self._question
+        assert q is not None and self.description is not None
+        label = next(c.label for c in prompt.choices if c.key == value)
+        self.follow_ups.append({"question": q.text, "about": q.about, "answer": label})
+        self._question = None
+        if value != "unsure":
+            option = q.options[int(value)]
+            refined = apply_answer(self.description, option)
+            try:
+                matched = match_description(refined, self.device, self.kb)
+            except PdiagError:  # the refinement itself fits nothing: keep what the answer rules in or out
+                matched = self.candidates
+            self.description = refined
+            self.answers["description"] = refined
+            self.candidates = narrow(matched, option)
+        self._ask_or_look(None)
 
     def _on_then_colour(self, value: str, _: Prompt) -> None:
         self.answers["then_colour"] = value
@@ -343,16 +394,43 @@ class Session:
     def _identify(self, description: str) -> None:
         self.description = description
         self.answers["description"] = description
+        self._asked = []
         try:
-            self.candidates = match_description(description, self.device, self.kb)
+            desc, self.candidates = understand(description, self.device, self.kb)
+        except LedNoMatchError as exc:
+            self.candidates = []
+            self._pending.append(f"No LED state matches '{description}': {exc.message}")
+            if exc.suggestions:
+                self._pending.append("Nearest documented descriptions: " + "; ".join(exc.suggestions))
+            self._state = "no-match"
+            return
         except (NotFoundError, PdiagError) as exc:
             self.candidates = []
             self._pending.append(f"No LED state matches '{description}': {exc.message}")
             self._state = "no-match"
             return
+        self._ask_or_look(desc)
+
+    def _ask_or_look(self, desc: Any) -> None:
+        """Ask the question that tells the close candidates apart (rules/followup.py), else show them."""
         self.looks = []
         self._look_index = 0
-        self._state = "look"
+        if desc is None and self.description is not None and len(self.candidates) > 1:
+            try:
+                desc = understand(self.description, self.device, self.kb)[0]
+            except PdiagError:
+                desc = None
+        question = None
+        if desc is not None and len(self._asked) < MAX_FOLLOW_UPS:
+            question = follow_up(desc, self.candidates, self.kb)
+            if question is not None and question.about in self._asked:
+                question = None  # asked already: the animations tell the rest apart
+        if question is not None:
+            self._question = question
+            self._asked.append(question.about)
+            self._state = "follow-up"
+        else:
+            self._state = "look"
 
     def _chose(self, cand: Candidate) -> None:
         self.chosen = cand
@@ -464,6 +542,7 @@ class Session:
             "candidates": [{"state_id": c.state.id, "title": c.state.title, "score": c.score,
                             "led": describe_signature(c.state.signature, self.kb) if c.state.signature else None}
                            for c in self.candidates],
+            "follow_ups": list(self.follow_ups),
             "looks": list(self.looks),
             "state": None if st is None else {
                 "id": st.id, "title": st.title, "meaning": self.kb.meaning_for(st, self.device),
@@ -493,6 +572,8 @@ def report_markdown(report: dict[str, Any]) -> str:
         lines.append(f"- Device: {report['platform']} (not attached)")
     lines += ["", "## The status LED", ""]
     lines.append(f"- Described as: {report.get('description') or '(no description)'}")
+    for q in report.get("follow_ups", []):
+        lines.append(f"- Asked \"{q['question']}\": {q['answer']}")
     for look in report.get("looks", []):
         verdict = "yes" if look["looks_right"] else "no"
         lines.append(f"- Shown \"{look['led']}\" ({look['state_id']}): looks right? {verdict}")

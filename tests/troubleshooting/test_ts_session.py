@@ -203,3 +203,94 @@ def test_drive_feeds_the_terminal_answers_and_plays_animations(kb):
     assert played == ["breathing cyan"]
     assert s.chosen.state.id == "connected"
     assert "Re-check: normal mode, cloud connected" in term.lines
+
+
+# -- descriptions in the person's own words and the follow-up question (rules/followup.py) ----------------------
+
+
+def test_own_words_then_the_question_that_tells_close_states_apart(kb):
+    """'blinking magenta' on an Argon fits an OTA update and the magenta cloud-error blink; the session asks
+    what came before (the document's breathing cyan before an OTA update) instead of showing every candidate."""
+    s = Session(kb, device=kb.device("argon"), save_wanted=False)
+    assert "describe" in keys(s.current())
+    s.answer("describe")
+    assert s.current().kind == "text"
+    s.answer("it's blinking magenta")
+    q = s.current()
+    assert q.id == "follow-up" and q.text == "Did it breathe cyan before the magenta?"
+    assert "fits" in q.lines[0] and [c.label for c in q.choices] == ["yes", "no", "I did not see"]
+    s.answer("0")  # yes
+    look = s.current()
+    assert look.kind == "look" and look.lines[0].startswith("Candidate 1 of 1")
+    s.answer(True)
+    assert s.chosen.state.id == "ota-update"
+    report = s.report()
+    assert report["follow_ups"] == [{"question": "Did it breathe cyan before the magenta?", "about": "transition",
+                                     "answer": "yes"}]
+    assert report["description"].startswith("breathing cyan then")
+    assert '- Asked "Did it breathe cyan before the magenta?": yes' in report_markdown(report)
+
+
+def test_answering_no_rules_that_state_out(kb):
+    s = Session(kb, device=kb.device("argon"), save_wanted=False, description="blinking magenta")
+    assert s.current().id == "follow-up"  # --led: the session starts from the description
+    s.answer("1")  # no: it did not breathe cyan first
+    shown = []
+    while (p := s.current()) is not None and p.kind == "look":
+        shown.append(p.signature)
+        s.answer(False)
+    assert kb.state("ota-update").signature not in shown and shown
+
+
+def test_blinking_red_asks_whether_it_was_sos(kb):
+    s = Session(kb, device=kb.device("boron"), save_wanted=False, description="blinking red")
+    q = s.current()
+    assert q.id == "follow-up" and q.text == "How did the LED look over a few seconds?"
+    sos = next(c.key for c in q.choices if "SOS" in c.label)
+    s.answer(sos)
+    assert s.current().kind == "look" and len(s.candidates) == 1 and s.candidates[0].state.id == "sos"
+
+
+def test_not_sure_shows_every_candidate(kb):
+    s = Session(kb, device=kb.device("boron"), save_wanted=False, description="blinking red")
+    before = len(s.candidates)
+    s.answer("unsure")
+    assert s.current().kind == "look" and len(s.candidates) == before > 1
+
+
+def test_a_sequence_in_own_words_then_the_speed_decides(kb):
+    """Magenta for a moment, then yellow, is the documented way into DFU mode; on a Boron the firmware and
+    factory resets also go magenta then yellow, but blink yellow fast: the session asks how fast."""
+    s = Session(kb, device=kb.device("boron"), save_wanted=False,
+                description="it flashed purple for a sec and then started blinking yellow")
+    assert s.candidates[0].state.id == "dfu-mode"
+    q = s.current()
+    assert q.id == "follow-up" and q.text == "How fast was it blinking?"
+    s.answer(next(c.key for c in q.choices if "normal pace" in c.label))
+    look = s.current()
+    assert look.kind == "look" and look.signature == kb.state("dfu-mode").signature and len(s.candidates) == 1
+
+
+def test_a_description_nothing_documented_fits_says_so_with_the_nearest(kb):
+    s = Session(kb, device=kb.device("boron"), save_wanted=False)
+    s.answer("describe")
+    s.answer("blinking green and purple stripes")
+    p = s.current()
+    assert p.id == "no-match" and any(line.startswith("No LED state matches") for line in p.lines)
+    assert any(line.startswith("Nearest documented descriptions: ") for line in p.lines)
+    s.answer("again")
+    assert s.current().id == "colour"
+
+
+def test_an_empty_description_is_refused(kb):
+    s = Session(kb, device=kb.device("boron"), save_wanted=False)
+    s.answer("describe")
+    with pytest.raises(ValueError):
+        s.answer("   ")
+
+
+def test_led_given_before_the_device_is_known_is_used_after_it(kb):
+    s = Session(kb, save_wanted=False, description="blinking magenta")
+    assert s.current().id == "device"
+    s.answer("argon")
+    assert s.current().id == "follow-up"

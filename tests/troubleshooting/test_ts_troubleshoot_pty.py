@@ -103,3 +103,23 @@ def test_ctrl_d_ends_the_session_as_interrupted(spawn):
     p.send("\x04")
     assert p.wait() == 130
     assert "interrupted" in p.screen and "Traceback" not in p.screen
+
+
+def test_led_in_own_words_asks_the_follow_up_question(spawn, tmp_path):
+    report = tmp_path / "r.md"
+    p = spawn("--sim", "none", "troubleshoot", "--platform", "argon", "--led", "blinking magenta",
+              "--report", str(report))
+    first = p.expect(CHOOSE)
+    assert "'blinking magenta' fits" in first and "Did it breathe cyan before the magenta?" in first
+    p.send("yes\n")
+    shown = p.expect(r"Does it look like this\? \[y/n\]")
+    assert "Candidate 1 of 1: blinking magenta" in shown
+    p.send("y")
+    assert "Firmware update (blinking magenta)" in p.expect(r"Enter: show the \d+ steps?")
+    p.send("\n")
+    p.expect(r"q: skip the rest")
+    p.send("q\n")  # skip the steps
+    assert p.wait() == 0
+    data = json.loads(report.with_suffix(".json").read_text())
+    assert data["state"]["id"] == "ota-update"
+    assert data["follow_ups"][0]["answer"] == "yes"

@@ -187,6 +187,9 @@ def troubleshoot_command(
     report: Annotated[str | None, typer.Option("--report", metavar="PATH",
                                                help="Save the session report here (PATH as Markdown, and the "
                                                     "same name with .json).")] = None,
+    led: Annotated[str | None, typer.Option("--led", metavar="DESCRIPTION",
+                                            help="Start from what the LED does, in your own words "
+                                                 "(e.g. 'blinked magenta, then yellow').")] = None,
 ) -> None:
     from datetime import UTC, datetime
 
@@ -222,7 +225,8 @@ def troubleshoot_command(
                       run_action=link.run if link else None, recheck=link.recheck if link else None,
                       save_wanted=True if report else None,
                       default_report_path=f"pdiag-report-{now:%Y%m%d-%H%M%S}.md",
-                      started_at=now.isoformat(timespec="seconds"), version=__version__)
+                      started_at=now.isoformat(timespec="seconds"), version=__version__,
+                      description=" ".join(led.split()) if led and led.strip() else None)
     player = LedPlayer(kb, term.out, SystemClock(), TerminalKeys(), color=state.color)
 
     def look(prompt) -> bool:  # type: ignore[no-untyped-def]
