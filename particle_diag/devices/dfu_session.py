@@ -11,9 +11,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from particle_diag.clock import SYSTEM_CLOCK, Clock, StopRequested
-from particle_diag.devices.discovery import DeviceRecord
 from particle_diag.devices.host import Host
-from particle_diag.devices.protection import require_consent
+from particle_diag.devices.protection import NoSuchAltError, require_consent
+from particle_diag.devices.record import DeviceRecord
 from particle_diag.devices.session import open_usb
 from particle_diag.errors import OperationInterrupted, ProtectedDeviceError, UsageError
 from particle_diag.protocol.dfu import DfuClient, Progress
@@ -30,10 +30,6 @@ class NotInDfuModeError(UsageError):
     """The operation needs DFU mode and the user did not ask pdiag to switch."""
 
     reference = "dfu.not-in-dfu"
-
-
-class NoSuchAltError(UsageError):
-    reference = "dfu.alt"
 
 
 @dataclass

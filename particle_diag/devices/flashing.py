@@ -26,11 +26,11 @@ from particle_diag.catalog.platforms import Platform
 from particle_diag.clock import Clock, StopRequested, stop_event
 from particle_diag.devices.backup import Backup, BackupPlan, load_backup, plan_backup, save_backup
 from particle_diag.devices.dfu_session import DfuSession, dfu_session, sector_span
-from particle_diag.devices.discovery import DeviceRecord
 from particle_diag.devices.host import Host
 from particle_diag.devices.lock import device_lock
 from particle_diag.devices.modes import ModeChange
 from particle_diag.devices.protection import describe, regions_needing_consent
+from particle_diag.devices.record import DeviceRecord
 from particle_diag.errors import (
     ConsentRequiredError,
     OperationInterrupted,

@@ -8,8 +8,8 @@ from typing import Any
 
 from particle_diag.catalog import capabilities, timeouts
 from particle_diag.catalog.requests import RequestType as R
-from particle_diag.devices.discovery import DeviceRecord
 from particle_diag.devices.host import Host
+from particle_diag.devices.record import DeviceRecord
 from particle_diag.devices.session import control_session
 from particle_diag.errors import (
     DeviceTimeoutError,

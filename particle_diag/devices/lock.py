@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from particle_diag.catalog import timeouts
-from particle_diag.devices.discovery import DeviceRecord
 from particle_diag.devices.host import Host
+from particle_diag.devices.record import DeviceRecord
 from particle_diag.errors import DeviceInUseError, EnvironmentMissingError
 
 LOCK_DIR_ENV = "PDIAG_LOCK_DIR"

@@ -19,9 +19,10 @@ from particle_diag.catalog import capabilities, timeouts
 from particle_diag.catalog.requests import RequestType as R
 from particle_diag.catalog.results import Result
 from particle_diag.clock import StopRequested, checkpoint
-from particle_diag.devices.discovery import DeviceRecord, locate
+from particle_diag.devices.discovery import locate
 from particle_diag.devices.host import Host
 from particle_diag.devices.lock import device_lock
+from particle_diag.devices.record import DeviceRecord
 from particle_diag.devices.session import control_session, open_usb
 from particle_diag.errors import (
     DeviceGoneError,

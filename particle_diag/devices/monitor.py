@@ -26,8 +26,9 @@ from pathlib import Path
 
 from particle_diag.catalog import reset_reasons, timeouts
 from particle_diag.catalog.requests import RequestType as R
-from particle_diag.devices.discovery import DeviceRecord, discover
+from particle_diag.devices.discovery import discover
 from particle_diag.devices.host import Host
+from particle_diag.devices.record import DeviceRecord
 from particle_diag.errors import DeviceGoneError, PdiagError, UsageError
 from particle_diag.protocol.logline import LineSplitter, LogRecord, parse_log_line
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from particle_diag.catalog import timeouts
 from particle_diag.catalog.requests import RequestType as R
 from particle_diag.catalog.results import Result
-from particle_diag.devices.discovery import DeviceRecord
 from particle_diag.devices.host import Host
+from particle_diag.devices.record import DeviceRecord
 from particle_diag.devices.session import control_session, open_usb
 from particle_diag.errors import (
     DeviceInUseError,

@@ -11,9 +11,14 @@ from __future__ import annotations
 
 from particle_diag.catalog.memory_map import Region
 from particle_diag.catalog.platforms import Platform, all_platforms
-from particle_diag.devices.discovery import DeviceRecord
-from particle_diag.errors import ConsentRequiredError
+from particle_diag.devices.record import DeviceRecord
+from particle_diag.errors import ConsentRequiredError, UsageError
 from particle_diag.protocol.memory_layout import MemoryLayout, MemoryLayoutError, parse_layout
+
+
+class NoSuchAltError(UsageError):
+    reference = "dfu.alt"
+
 
 CONSENT_HINT = "Nothing was changed. Pass --yes (-y) to {verb} it anyway, or run the command in a terminal to be asked."
 
@@ -86,8 +91,6 @@ def preflight_raw(record: DeviceRecord, alt: int, address: int, length: int, *, 
     DFU memory map (as the device will report it) and the consent its regions need."""
     platform = record.platform
     if platform is not None and platform.dfu_alts and not 0 <= alt < len(platform.dfu_alts):
-        from particle_diag.devices.dfu_session import NoSuchAltError
-
         raise NoSuchAltError(f"{record.label} has no DFU alt setting {alt}",
                              f"The {platform.display} has alt settings 0-{len(platform.dfu_alts) - 1} "
                              f"(`pdiag dfu info` lists them).")

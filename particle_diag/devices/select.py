@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from particle_diag.devices.discovery import DeviceRecord
+from particle_diag.devices.record import DeviceRecord
 from particle_diag.errors import AmbiguousSelectionError, NoDeviceError, UsageError
 
 

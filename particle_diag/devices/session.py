@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from particle_diag.devices.discovery import DeviceRecord
 from particle_diag.devices.host import Host
 from particle_diag.devices.lock import device_lock
+from particle_diag.devices.record import DeviceRecord
 from particle_diag.errors import NoDeviceError, PermissionDeniedError
 from particle_diag.protocol.control import ControlClient
 from particle_diag.transport.usb import UsbDevice

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from particle_diag import semver
-from particle_diag.devices.discovery import DeviceRecord
 from particle_diag.devices.identify import Identity
+from particle_diag.devices.record import DeviceRecord
 from particle_diag.factory.spec import Expectations
 
 

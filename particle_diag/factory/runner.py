@@ -13,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from particle_diag.devices.discovery import DeviceRecord
 from particle_diag.devices.host import Host
 from particle_diag.devices.identify import Identity
+from particle_diag.devices.record import DeviceRecord
 from particle_diag.errors import (
     CheckFailedError,
     DeviceGoneError,

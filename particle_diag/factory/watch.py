@@ -16,8 +16,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from particle_diag.catalog import timeouts
-from particle_diag.devices.discovery import DeviceRecord, discover
+from particle_diag.devices.discovery import discover
 from particle_diag.devices.host import Host
+from particle_diag.devices.record import DeviceRecord
 
 EVENTS = ("added", "removed", "mode")
 DEFAULT_INTERVAL_S = timeouts.WATCH_INTERVAL_S

@@ -124,7 +124,7 @@ class VirtualDevice:
         self.request_log: list[int] = []
         # Called with each control request type the firmware runs (tests: press Ctrl-C at a known step).
         self.request_listeners: list[Callable[[int], None]] = []
-        from particle_diag.sim.dfu_target import apply_spec_flags
+        from particle_diag.sim.dfu_faults import apply_spec_flags
 
         apply_spec_flags(self, spec.flags)  # DFU-side flags: +unplugwrite, +slowflash
 

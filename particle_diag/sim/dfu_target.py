@@ -30,15 +30,11 @@ import struct
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from particle_diag.protocol.dfu import DfuRequest, DfuseCommand, DfuState, DfuStatusCode
 from particle_diag.protocol.memory_layout import MemoryLayout, parse_layout, protected_form
 from particle_diag.sim.flash import FlashAccessError, FlashTiming, VirtualFlash
 from particle_diag.sim.usbdev import NoReply, SetupPacket, Stall, Unplugged
-
-if TYPE_CHECKING:
-    from particle_diag.sim.device import VirtualDevice
 
 GEN3_COMMANDS = bytes([0x00, 0x21, 0x41, 0xFA, 0xFB])  # reference §4.2
 GEN2_COMMANDS = bytes([0x00, 0x21, 0x41, 0x92])  # ST DfuSe default set; UNVERIFIED for the Gen 2 bootloader
@@ -402,61 +398,3 @@ class DfuTarget:
         self.state, self.status, self.poll_timeout_ms = DfuState.DFU_ERROR, status, 0
         self._pending = None
         self.log.append(LogEntry("ERROR", alt=self.alt, detail=f"{status.name} {detail}".strip()))
-
-
-def arm_unplug(device: VirtualDevice, after_blocks: int) -> DfuTarget:
-    """Fault for tests and benches: ``device`` is unplugged (leaves the bus) when the host sends data block
-    number ``after_blocks + 1`` of its next DFU write. Re-plug it with ``device.attach("dfu")``."""
-    target: DfuTarget = device.dfu
-    target.unplug_after_blocks = after_blocks
-    target.blocks_written = 0
-    target.on_unplug = device.detach
-    return target
-
-
-# Virtual-bench flags handled here (sim/spec.py FLAGS lists them for users; VirtualDevice calls
-# ``apply_spec_flags`` once its spec is known).
-UNPLUG_AFTER_BLOCKS = 5
-
-
-# +longpoll: a bootloader asking for a 200 s wait after every DNLOAD (the 24-bit field allows 4.6 hours);
-# hypothetical, no Particle bootloader is known to do it: it drives pdiag's cap on device-requested waits.
-LONG_POLL_MS = 200_000
-
-# ``+int<stage>``: SIGINT when a flash reaches that stage (the first ERASE, the third WRITE block, the first UPLOAD
-# before / after writing, the leave request, or the device showing up in DFU mode).
-INTERRUPT_FLAGS = {"intenter": "enter", "intbackup": "backup", "interase": "erase", "intwrite": "write",
-                   "intverify": "verify", "intleave": "leave"}
-
-
-def apply_spec_flags(device: VirtualDevice, flags: frozenset[str]) -> None:
-    from particle_diag.sim.flash import REALISTIC
-
-    if "slowflash" in flags:
-        device.flash_timing = REALISTIC
-    if "unplugwrite" in flags:
-        arm_unplug(device, UNPLUG_AFTER_BLOCKS)
-    if "longpoll" in flags:
-        from particle_diag.sim.firmware import flash_target
-
-        flash_target(device).long_poll_ms = LONG_POLL_MS
-    for flag, stage in INTERRUPT_FLAGS.items():
-        if flag in flags:
-            arm_interrupt(device, stage)
-
-
-def arm_interrupt(device: VirtualDevice, stage: str) -> None:
-    """One SIGINT to this process when a flash reaches ``stage`` (see INTERRUPT_FLAGS)."""
-    if stage != "enter":
-        from particle_diag.sim.firmware import flash_target
-
-        flash_target(device).interrupt_at = stage
-        return
-    armed = [True]
-
-    def on_event(event: str, dev: VirtualDevice) -> None:
-        if event == "add" and dev.mode == "dfu" and armed[0]:
-            armed[0] = False
-            signal.raise_signal(signal.SIGINT)
-
-    device.listeners.append(on_event)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from particle_diag.devices.discovery import device_id_from_serial, discover
+from particle_diag.devices.discovery import discover
+from particle_diag.devices.record import device_id_from_serial
 from particle_diag.devices.select import select
 from particle_diag.errors import AmbiguousSelectionError, NoDeviceError, UsageError
 from particle_diag.sim.spec import parse_spec

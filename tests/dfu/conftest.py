@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from particle_diag.devices.discovery import DeviceRecord, discover
+from particle_diag.devices.discovery import discover
+from particle_diag.devices.record import DeviceRecord
 from particle_diag.protocol.module_header import build_module
 
 BORON = 13

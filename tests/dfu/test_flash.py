@@ -10,7 +10,7 @@ from particle_diag.devices.flashing import flash_device
 from particle_diag.errors import ExitCode
 from particle_diag.protocol.dfu import FlashInterruptedError
 from particle_diag.protocol.module_header import FirmwareFileError, build_module
-from particle_diag.sim.dfu_target import arm_unplug
+from particle_diag.sim.dfu_faults import arm_unplug
 
 USER = 0x000B4000
 FORMER_USER_PART = 0x000D4000  # the 128 KB user part of Device OS < 3.1.0 (memory_map.toml)

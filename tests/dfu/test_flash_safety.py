@@ -14,7 +14,7 @@ from particle_diag.devices.backup import record_path
 from particle_diag.devices.discovery import discover
 from particle_diag.devices.flashing import flash_device, prepare_flash, prepare_restore
 from particle_diag.errors import ConsentRequiredError, ExitCode, OperationInterrupted, PdiagError, UsageError
-from particle_diag.sim.dfu_target import arm_interrupt
+from particle_diag.sim.dfu_faults import arm_interrupt
 
 USER, FORMER, BOOTLOADER = 0x000B4000, 0x000D4000, 0x000F4000
 FLASH_SIZE = 0x100000

@@ -9,9 +9,10 @@ import pytest
 
 from particle_diag.catalog.platforms import by_name
 from particle_diag.clock import FakeClock
-from particle_diag.devices.discovery import DeviceRecord, discover
+from particle_diag.devices.discovery import discover
 from particle_diag.devices.host import Host
 from particle_diag.devices.identify import Identity, ModuleSummary, identify
+from particle_diag.devices.record import DeviceRecord
 from particle_diag.errors import DeviceGoneError, DeviceTimeoutError, ExitCode, PermissionDeniedError
 from particle_diag.factory.runner import CheckRunner, DeviceResult, Operations, Progress, overall_exit_code
 from particle_diag.factory.spec import parse_spec_text

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from particle_diag.catalog.platforms import by_name
-from particle_diag.devices.discovery import DeviceRecord
 from particle_diag.devices.identify import Identity, ModuleSummary
+from particle_diag.devices.record import DeviceRecord
 from particle_diag.factory.expectations import evaluate
 from particle_diag.factory.spec import parse_spec_text
 

@@ -101,8 +101,8 @@ def test_a_device_caught_mid_enumeration_is_not_a_new_device() -> None:
     """Between leaving and re-joining the bus a device's node can exist before its strings can be read; that
     half-enumerated sight must not count as a device of its own (it did, as an "added" event, in CI loops)."""
     from particle_diag.catalog.platforms import by_name
-    from particle_diag.devices.discovery import DeviceRecord
     from particle_diag.devices.host import Host
+    from particle_diag.devices.record import DeviceRecord
     from particle_diag.errors import ProtocolError
     from particle_diag.transport.usb import UsbIdentity
 

@@ -1,10 +1,10 @@
-"""devices/observe.py: device and host facts for the doctor engine."""
+"""troubleshooting/observe.py: device and host facts for the doctor engine."""
 
 from __future__ import annotations
 
 from particle_diag.devices.hostcheck import HostFacts
-from particle_diag.devices.observe import collect, host_facts_from, observe_device, virtual_host_facts
 from particle_diag.rules.engine import evaluate
+from particle_diag.troubleshooting.observe import collect, host_facts_from, observe_device, virtual_host_facts
 
 LINUX_NO_RULES = {"host_os": "linux", "libusb_present": True, "udev_rules_installed": False,
                   "modemmanager_running": True, "user_groups": ("users",)}

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from particle_diag.devices.dfu_session import DfuSession, TransferReport
-    from particle_diag.devices.discovery import DeviceRecord
     from particle_diag.devices.flashing import PreparedFlash
+    from particle_diag.devices.record import DeviceRecord
 
 DeviceOpt = Annotated[str | None, typer.Argument(
     metavar="[DEVICE]", help="Device ID prefix, serial port path or USB path (1-3 or 001:005).")]

@@ -57,7 +57,6 @@ def check_command(ctx: typer.Context, spec: SpecOpt, devices: DeviceArg = None, 
     station = load_spec(spec)  # a bad spec stops here (exit 2), before any device is touched
     overwrite = _check_junit_path(junit, yes)  # so does a report path that cannot or must not be written
     host = state.host
-    _apply_sim_timing(state)
     chosen = select(discover(host), devices or [], all_devices=all_devices)
     started = datetime.now(UTC)
     display = _CheckDisplay(state, "json" if as_json else "jsonl" if jsonl else None, len(chosen))
@@ -83,18 +82,6 @@ def _exclusive(as_json: bool, jsonl: bool) -> None:
 
         raise UsageError("give --json or --jsonl, not both",
                          "--jsonl prints one line per device as it finishes; --json one object at the end.")
-
-
-def _apply_sim_timing(state: AppState) -> None:
-    """``PDIAG_SIM_TIMING=realistic`` on a --sim bench (until the bench start-up applies it itself)."""
-    bench = getattr(state, "_bench", None)
-    if bench is None or any(hasattr(d, "timing_model") for d in bench.devices):
-        return
-    from particle_diag.sim.timing import apply_from_env
-
-    model = apply_from_env(bench)
-    if model is not None:
-        state.log(f"virtual bench timing model: {model.name}")
 
 
 def _check_junit_path(path: Path | None, yes: bool) -> bool:
@@ -270,7 +257,6 @@ def watch_command(
 
         station = load_spec(check)
     host = state.host
-    _apply_sim_timing(state)
     watcher = Watcher(host, settle_s=settle)
     view = _WatchView(state, "json" if as_json else "jsonl" if jsonl else None, watcher)
     checks = _WatchChecks(station, host, watcher, view) if station is not None else None

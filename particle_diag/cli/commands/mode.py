@@ -14,8 +14,8 @@ from particle_diag.cli.state import AppState
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from particle_diag.devices.discovery import DeviceRecord
     from particle_diag.devices.modes import ModeChange
+    from particle_diag.devices.record import DeviceRecord
 
 
 class Target(StrEnum):

@@ -11,7 +11,7 @@ from particle_diag.cli.state import AppState
 
 if TYPE_CHECKING:
     from particle_diag.cli.troubleshoot_session import ActionOutcome, Recheck
-    from particle_diag.devices.discovery import DeviceRecord
+    from particle_diag.devices.record import DeviceRecord
     from particle_diag.knowledge.model import Device, Knowledge
 
 PlatformOpt = Annotated[str | None, typer.Option(
@@ -130,10 +130,10 @@ def doctor_command(
 ) -> None:
     from particle_diag.cli.output import envelope, print_json
     from particle_diag.cli.troubleshoot_render import render_doctor
-    from particle_diag.devices.observe import collect
     from particle_diag.errors import UsageError
     from particle_diag.rules.engine import evaluate
     from particle_diag.rules.report import finding_dict
+    from particle_diag.troubleshooting.observe import collect
 
     state: AppState = ctx.obj
     if led is not None and not led.strip():
@@ -281,7 +281,7 @@ class _DeviceLink:
         from dataclasses import replace
 
         from particle_diag.devices.discovery import refresh
-        from particle_diag.devices.observe import observe_device, real_host_facts, virtual_host_facts
+        from particle_diag.troubleshooting.observe import observe_device, real_host_facts, virtual_host_facts
 
         host = self.state.host
         current = refresh(self.record, host)

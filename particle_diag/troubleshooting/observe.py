@@ -17,9 +17,10 @@ from typing import Any
 
 from particle_diag.catalog import capabilities
 from particle_diag.catalog.requests import RequestType as R
-from particle_diag.devices.discovery import DeviceRecord, discover
+from particle_diag.devices.discovery import discover
 from particle_diag.devices.host import Host
 from particle_diag.devices.hostcheck import HostFacts, check_host
+from particle_diag.devices.record import DeviceRecord
 from particle_diag.devices.select import select
 from particle_diag.errors import (
     DeviceTimeoutError,

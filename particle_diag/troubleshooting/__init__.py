@@ -1,0 +1,1 @@
+"""Troubleshooting workflows: what `pdiag doctor` observes and the guided `pdiag troubleshoot` session."""
