@@ -42,7 +42,13 @@ from particle_diag.errors import (
 from particle_diag.files import read_input
 from particle_diag.protocol.dfu import DfuStatusError, DfuVerifyError, FlashInterruptedError, Progress
 from particle_diag.protocol.memory_layout import MemoryLayout
-from particle_diag.protocol.module_header import FirmwareFileError, ModuleHeader, check_platform, parse_module
+from particle_diag.protocol.module_header import (
+    PREFIX_SIZE,
+    FirmwareFileError,
+    ModuleHeader,
+    check_platform,
+    parse_module,
+)
 
 # Written over DFU by particle-cli too; bootloaders and NCP firmware go through normal-mode updates instead.
 DFU_FUNCTIONS = ("user_part", "system_part", "mono_firmware", "radio_stack")
@@ -59,7 +65,8 @@ def largest_image() -> int:
 @dataclass(frozen=True)
 class FlashPlan:
     header: ModuleHeader
-    image: bytes  # exactly the module (declared size); trailing bytes of the file are not written
+    image: bytes  # exactly the module (declared size; without its prefix for DROP_MODULE_INFO); trailing bytes
+    # of the file are not written
     alt: int
     address: int
     factory: bool
@@ -126,6 +133,9 @@ def plan_flash(image: bytes, platform: Platform | None, *, factory: bool = False
     if len(image) > header.declared_size:
         notes.append(f"{len(image) - header.declared_size} bytes after the module's CRC were not written")
     module = image[: header.declared_size]
+    if header.drops_prefix:  # the SoftDevice: its data must start at the start address (create_module.py)
+        module = module[header.prefix_offset + PREFIX_SIZE :]
+        notes.append("written without its module prefix (DROP_MODULE_INFO), as Device OS expects")
     if factory:
         plan = _factory_plan(header, module, platform, notes)
     else:

@@ -36,6 +36,10 @@ CRC_SIZE = 4
 _PREFERRED_OFFSETS = (0, 0x200, 0x184, 0xC0, 0x10C)
 _MAX_PREFIX_OFFSET = 8 * 1024
 _KNOWN_FLAGS = 0x1F  # DROP_MODULE_INFO | COMPRESSED | COMBINED | ENCRYPTED | PREFIX_EXTENSIONS
+# The module is written without its prefix (module_info.h MODULE_INFO_FLAG_DROP_MODULE_INFO): the Gen 3 SoftDevice
+# and the rtl872x KM0 bootloader parts (build/create_module.py); particle-cli writes fileBuffer.slice(prefixSize)
+# at the module start address (src/lib/flash-helper.js createFlashSteps).
+DROP_MODULE_INFO = 0x01
 _PREFIX = struct.Struct("<IIBBHHBBBBHBBH")
 
 
@@ -70,6 +74,11 @@ class ModuleHeader:
     sha256: str | None = None
     product_id: int | None = None
     product_version: int | None = None
+
+    @property
+    def drops_prefix(self) -> bool:
+        """Written without its prefix: the bytes from the end of the prefix go to the start address."""
+        return bool(self.flags & DROP_MODULE_INFO)
 
     @property
     def platform_name(self) -> str:
@@ -131,6 +140,7 @@ def build_module(
     deps: tuple[tuple[ModuleFunction | str | int, int, int], ...] = (),
     product_id: int = 0xFFFF,
     product_version: int = 0xFFFF,
+    flags: int = 0,
 ) -> bytes:
     """A valid module binary: prefix + payload + 40-byte suffix (with SHA-256) + big-endian CRC-32.
 
@@ -146,7 +156,7 @@ def build_module(
         dep_fields += [_function(dep_function), dep_index, dep_version]
     total = PREFIX_SIZE + len(payload) + SUFFIX_SIZE_WITH_PRODUCT + CRC_SIZE
     end = start_address + total - CRC_SIZE
-    prefix = _PREFIX.pack(start_address, end, 0, 0, version, platform_id, func, index, *dep_fields)
+    prefix = _PREFIX.pack(start_address, end, 0, flags, version, platform_id, func, index, *dep_fields)
     head = prefix + payload + struct.pack("<HHH", product_id, product_version, 0)
     body = head + hashlib.sha256(head).digest() + struct.pack("<H", SUFFIX_SIZE_WITH_PRODUCT)
     return body + zlib.crc32(body).to_bytes(4, "big")

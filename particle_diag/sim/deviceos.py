@@ -35,6 +35,16 @@ class Dependency:
 
 
 @dataclass(frozen=True)
+class RawLayout:
+    """Where Device OS reads a module stored without its prefix (the Gen 3 SoftDevice): absolute addresses."""
+
+    version_at: int  # u16 module version
+    size_at: int  # u32 image size
+    unique_at: int  # bytes reported in place of the SHA-256
+    unique_size: int
+
+
+@dataclass(frozen=True)
 class Slot:
     function: str
     index: int
@@ -43,6 +53,8 @@ class Slot:
     max_size: int
     grows_down: bool = False
     verified: bool = True
+    image_max: int | None = None  # the largest image that fits (where the slot bound is larger)
+    raw: RawLayout | None = None  # stored without its module prefix (module_slots.toml `raw`)
 
 
 @dataclass(frozen=True)
@@ -190,8 +202,10 @@ def module_set(platform_name: str, version: str) -> tuple[Module, ...]:
         if group not in row["groups"] or not _in_era(row, version):
             continue
         function, index = row["module"].split("/")
+        raw = row.get("raw")
         slot = Slot(function, int(index), row.get("store", "main"), row.get("address"), row["max_size"],
-                    row.get("grows_down", False), row.get("verified", True))
+                    row.get("grows_down", False), row.get("verified", True), row.get("image_max"),
+                    RawLayout(**raw) if raw else None)
         verified = rel.verified and not too_old and slot.verified
         if slot.store != "main":
             out.append(Module(slot, None, verified=verified))  # no factory image on a virtual device

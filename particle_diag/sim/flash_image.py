@@ -18,7 +18,14 @@ import struct
 from dataclasses import dataclass
 from functools import cache
 
-from particle_diag.protocol.module_header import FirmwareFileError, ModuleHeader, build_module, parse_module
+from particle_diag.protocol.module_header import (
+    DROP_MODULE_INFO,
+    PREFIX_SIZE,
+    FirmwareFileError,
+    ModuleHeader,
+    build_module,
+    parse_module,
+)
 from particle_diag.sim.deviceos import Dependency, Module, Slot
 from particle_diag.sim.flash import VirtualFlash
 
@@ -47,7 +54,8 @@ def module_size(module: Module, room: int | None = None) -> int:
     if module.slot.function == "user_part":
         size = min(USER_PART_SIZE, module.slot.max_size)
     else:
-        size = int(module.slot.max_size * _FILL.get(module.slot.function, 0.5))
+        bound = min(module.slot.max_size, module.slot.image_max or module.slot.max_size)
+        size = int(bound * _FILL.get(module.slot.function, 0.5))
     if room is not None:
         size = min(size, room - 0x1000)
     return size & ~0x3
@@ -55,13 +63,26 @@ def module_size(module: Module, room: int | None = None) -> int:
 
 @cache
 def module_image(platform_id: int, module: Module, start: int, seed: str, size: int | None = None) -> bytes:
-    """A valid module binary for ``module`` built to run at ``start`` (deterministic for a seed)."""
+    """A valid module binary for ``module`` built to run at ``start`` (deterministic for a seed).  A slot stored
+    raw gets the module file Particle publishes for it: DROP_MODULE_INFO set, and the version, size and unique
+    string where Device OS reads them once the payload sits at ``start``."""
     overhead = 24 + 40 + 4  # prefix, suffix with product fields, CRC
-    payload = random.Random(f"{seed}:{module.slot.function}/{module.slot.index}").randbytes(
-        max(0, (size or module_size(module)) - overhead))
+    rng = random.Random(f"{seed}:{module.slot.function}/{module.slot.index}")
+    payload = bytearray(rng.randbytes(max(0, (size or module_size(module)) - overhead)))
+    raw = module.slot.raw
+    if raw is not None:
+        struct.pack_into("<I", payload, raw.size_at - start, len(payload))
+        struct.pack_into("<H", payload, raw.version_at - start, module.version or 0)
+        payload[raw.unique_at - start : raw.unique_at - start + raw.unique_size] = rng.randbytes(raw.unique_size)
     deps = tuple((d.function, d.index, d.version) for d in module.dependencies[:2])
-    return build_module(platform_id, module.slot.function, start, payload, version=module.version or 0,
-                        index=module.slot.index, deps=deps)
+    return build_module(platform_id, module.slot.function, start, bytes(payload), version=module.version or 0,
+                        index=module.slot.index, deps=deps, flags=DROP_MODULE_INFO if raw else 0)
+
+
+def in_flash(image: bytes) -> bytes:
+    """What a module file leaves in flash: all of it, or without its prefix (DROP_MODULE_INFO)."""
+    header = parse_module(image, verify_crc=False)
+    return image[header.prefix_offset + PREFIX_SIZE :] if header.drops_prefix else image
 
 
 def image_start(module: Module, length: int) -> int | None:
@@ -84,7 +105,7 @@ def populate(flash: VirtualFlash, platform_id: int, modules: tuple[Module, ...],
         assert start is not None
         image = module_image(platform_id, module, start, seed, length)
         if flash.layout.segment_at(start) is not None:
-            flash.poke(start, image)
+            flash.poke(start, in_flash(image))
 
 
 def read_modules(flash: VirtualFlash, platform_id: int, modules: tuple[Module, ...], seed: str) -> list[FlashModule]:
@@ -99,9 +120,31 @@ def read_modules(flash: VirtualFlash, platform_id: int, modules: tuple[Module, .
             image = module_image(platform_id, module, 0, seed)
             found.append(FlashModule(slot, parse_module(image), ALL_CHECKS, 0, len(image), image))
             continue
+        if slot.raw is not None:
+            found.append(_raw_at(flash, slot, platform_id))
+            continue
         header, image = _header_at(flash, slot)
         found.append(FlashModule(slot, header, ALL_CHECKS, 0, len(image), image))
-    return [_validated(f, found, platform_id) for f in found]
+    return [f if f.slot.raw is not None else _validated(f, found, platform_id) for f in found]
+
+
+def _raw_at(flash: VirtualFlash, slot: Slot, platform_id: int) -> FlashModule:
+    """A module stored without its prefix, described as Device OS describes it (platform_radio_stack.cpp): the
+    version from the image itself, no dependencies, every check reported as passed, the unique string as hash."""
+    raw = slot.raw
+    assert raw is not None and slot.address is not None
+    try:
+        (version,) = struct.unpack("<H", flash.peek(raw.version_at, 2))
+        (size,) = struct.unpack("<I", flash.peek(raw.size_at, 4))
+        unique = flash.peek(raw.unique_at, raw.unique_size)
+    except Exception:
+        return FlashModule(slot, None, ALL_CHECKS, 0)
+    if version == 0xFFFF:  # erased: no SoftDevice
+        return FlashModule(slot, None, ALL_CHECKS, 0)
+    size = min(size, slot.max_size)
+    header = ModuleHeader(slot.address, slot.address + size, version, platform_id, slot.function, slot.index, (),
+                          True, size, sha256=(unique + bytes(32 - len(unique))).hex())
+    return FlashModule(slot, header, ALL_CHECKS, ALL_CHECKS, size)
 
 
 def _header_at(flash: VirtualFlash, slot: Slot) -> tuple[ModuleHeader | None, bytes]:

@@ -125,3 +125,20 @@ def test_cli_reports_an_interrupted_flash_with_exit_7(pdiag, binfile, user_part)
         pytest.skip("needs the +unplugwrite virtual-device flag (sim/spec.py FLAGS; see docs/flashing.md)")
     result = pdiag("--sim", "boron:dfu+unplugwrite", "flash", str(binfile(user_part(payload=40_000))))
     assert result.code == ExitCode.PROTOCOL and "(dfu.interrupted)" in result.err and "0x000B" in result.err
+
+
+def test_a_softdevice_is_written_without_its_prefix_and_device_os_reads_its_version(make_bench, record_of):
+    """The Gen 3 radio stack module carries DROP_MODULE_INFO (device-os build/create_module.py): its data starts
+    at 0x1000, and Device OS reads the SoftDevice's version from 0x300C (platform_radio_stack.cpp)."""
+    from particle_diag.devices.identify import identify
+    from particle_diag.sim import deviceos, flash_image
+
+    vb = make_bench("boron/6.2.0")
+    (slot,) = [m.slot for m in deviceos.module_set("boron", "6.2.0") if m.slot.function == "radio_stack"]
+    image = flash_image.module_image(13, deviceos.Module(slot, 203), 0x1000, "a newer SoftDevice")
+    result = flash_device(record_of(vb), vb.host, image)
+    flash = vb.device().dfu_flash(0)
+    assert flash.peek(0x1000, len(image) - 24) == image[24:]  # the prefix was dropped
+    assert result.came_back_in == "normal" and any("DROP_MODULE_INFO" in n for n in result.to_dict()["notes"])
+    modules = identify(record_of(vb), vb.host).modules
+    assert [(m.type, m.version, m.valid) for m in modules if m.type == "radio_stack"] == [("radio_stack", 203, True)]

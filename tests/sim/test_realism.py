@@ -131,17 +131,27 @@ def _flash_holds_the_modules_at_their_addresses(spec: str) -> None:
     for module in firmware.module_plan(device):
         if not module.present or module.slot.address is None or module.slot.grows_down:
             continue
-        header = parse_module(flash.peek(module.slot.address, module.slot.max_size), verify_crc=True)
-        assert (header.function, header.index, header.version, header.platform_id) == (
-            module.slot.function, module.slot.index, module.version, device.platform.id)
-        assert header.start == module.slot.address
-        # the module lies in a region of the catalog's memory map that may hold it (the map describes Device OS
-        # 6.2.0's layout; Gen 2 layouts never changed)
-        if device.platform.generation > 2 and deviceos.version_key(device.firmware.device_os) < (6, 2, 0, 9, 0):
+        raw = module.slot.raw
+        if raw is not None:  # the SoftDevice, stored without its prefix: its version where Device OS reads it
+            assert int.from_bytes(flash.peek(raw.version_at, 2), "little") == module.version
+            start = module.slot.address
+            length = int.from_bytes(flash.peek(raw.size_at, 4), "little")
+        else:
+            header = parse_module(flash.peek(module.slot.address, module.slot.max_size), verify_crc=True)
+            assert (header.function, header.index, header.version, header.platform_id) == (
+                module.slot.function, module.slot.index, module.version, device.platform.id)
+            assert header.start == module.slot.address
+            start, length = header.start, header.declared_size
+        # the module lies in a region of the catalog's memory map that may hold it.  The map describes Device
+        # OS 6.2.0's layout (Gen 2 layouts never changed); the SoftDevice ends before the MBR parameter page at
+        # 0x27000 in every era, also where the slot bound ran on to 0x30000.
+        old_layout = device.platform.generation > 2 and deviceos.version_key(
+            device.firmware.device_os) < deviceos.version_key("6.2.0")
+        if old_layout and raw is None:
             continue
         memory = for_platform(device.platform.name)
-        assert memory is not None and memory.fits(module.slot.function, 0, header.start, header.declared_size), (
-            module.slot, memory.touched(0, header.start, header.declared_size))
+        assert memory is not None and memory.fits(module.slot.function, 0, start, length), (
+            module.slot, memory.touched(0, start, length))
 
 
 def _identify_version_and_mac_replies_have_the_captured_line_structure(spec: str) -> None:
