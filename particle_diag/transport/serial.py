@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import serial
-import serial.tools.list_ports
 
 from particle_diag.catalog import timeouts
 from particle_diag.clock import SYSTEM_CLOCK, Clock
@@ -52,11 +51,82 @@ class PortInfo:
 PortLister = Callable[[], list[PortInfo]]
 
 
+SYS_TTY = "/sys/class/tty"
+USB_TTY_PREFIXES = ("ttyACM", "ttyUSB")  # cdc_acm (every Particle device) and usb-serial drivers
+
+
 def system_ports() -> list[PortInfo]:
+    """The USB serial ports of this computer: from sysfs on Linux, else pyserial's list_ports."""
+    if os.path.isdir(SYS_TTY):
+        return sysfs_ports(SYS_TTY)
+    import serial.tools.list_ports
+
     return [
         PortInfo(p.device, p.vid, p.pid, p.serial_number, p.location, p.product, p.manufacturer)
         for p in serial.tools.list_ports.comports()
     ]
+
+
+def sysfs_ports(class_dir: str = SYS_TTY) -> list[PortInfo]:
+    """USB serial ports as pyserial's list_ports_linux describes them (same location rule), read from sysfs
+    only: nothing under /dev is stat()ed.
+
+    pyserial globs /dev and lstat()s each node.  Under libumockdev-preload (``pdiag sim run``) an lstat() of
+    a /dev symlink (a ttyACM, which umockdev makes a link to a pty) classifies it after releasing the
+    preload's path lock, reading the link through a buffer shared by all threads: when another thread of the
+    process opens a path meanwhile, readlink() fails and the preload aborts the process
+    (``is_emulated_device: Assertion `res > 0' failed``; libumockdev-preload.c STAT_ADJUST_MODE and
+    is_emulated_device, umockdev 0.17.16 to 0.19.7, https://github.com/martinpitt/umockdev).  pdiag probes
+    devices from several threads, so it must not lstat() /dev at all.  Fewer system calls, too.
+    """
+    try:
+        names = sorted(n for n in os.listdir(class_dir) if n.startswith(USB_TTY_PREFIXES))
+    except OSError:
+        return []
+    ports = []
+    for name in names:
+        port = _sysfs_port(class_dir, name)
+        if port is not None:
+            ports.append(port)
+    return ports
+
+
+def _sysfs_port(class_dir: str, name: str) -> PortInfo | None:
+    device_path = os.path.realpath(os.path.join(class_dir, name, "device"))
+    try:
+        subsystem = os.path.basename(os.readlink(os.path.join(device_path, "subsystem")))
+    except OSError:
+        return None  # gone meanwhile, or not a device with a bus
+    if subsystem == "usb-serial":
+        interface = os.path.dirname(device_path)
+    elif subsystem == "usb":
+        interface = device_path
+    else:
+        return None
+    usb_device = os.path.dirname(interface)
+    node = f"/dev/{name}"
+    if not os.access(node, os.F_OK):  # sysfs can be a moment ahead of the node (or behind it on removal)
+        return None
+
+    def attribute(directory: str, attr: str) -> str | None:
+        try:
+            with open(os.path.join(directory, attr), encoding="utf-8", errors="replace") as f:
+                return f.readline().strip()
+        except OSError:
+            return None
+
+    try:
+        vid, pid = int(attribute(usb_device, "idVendor") or "", 16), int(attribute(usb_device, "idProduct") or "", 16)
+    except ValueError:
+        return None  # the device left while it was read
+    try:
+        interfaces = int(attribute(usb_device, "bNumInterfaces") or "1")
+    except ValueError:
+        interfaces = 1
+    # pyserial's rule: the interface (1-3:1.0) for a multi-interface device such as a CDC ACM, else the device.
+    location = os.path.basename(interface if interfaces > 1 else usb_device)
+    return PortInfo(node, vid, pid, attribute(usb_device, "serial"), location, attribute(usb_device, "product"),
+                    attribute(usb_device, "manufacturer"))
 
 
 def _translate(exc: Exception, path: str) -> PdiagError:

@@ -42,6 +42,18 @@ def test_standard_tools_see_the_devices(sim_run) -> None:
     assert "(11012, 49165, 'e00fce68" in usb
 
 
+def test_serial_ports_from_sysfs_are_those_pyserial_lists(sim_run) -> None:
+    """pdiag reads ports from sysfs only (no lstat() of /dev under the preload): same ports, same fields."""
+    code = ("import serial.tools.list_ports as lp\n"
+            "from particle_diag.transport.serial import PortInfo, sysfs_ports\n"
+            "theirs = [PortInfo(p.device, p.vid, p.pid, p.serial_number, p.location, p.product, p.manufacturer)\n"
+            "          for p in sorted(lp.comports(), key=lambda p: p.device) if p.vid]\n"
+            "print(len(theirs), theirs == sysfs_ports())\n")
+    result = sim_run("boron,argon:dfu,electron,p2:listening", sys.executable, "-c", code)
+    assert result.returncode == 0, result.output
+    assert result.stdout.split() == ["3", "True"], result.output  # the Argon in DFU has no port
+
+
 def test_exit_code_is_the_commands(sim_run) -> None:
     assert sim_run("boron", "sh", "-c", "exit 7").returncode == 7
     assert sim_run("boron", "true").returncode == 0
