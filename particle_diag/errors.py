@@ -6,6 +6,7 @@ a ``hint`` saying what to do next.  Only the CLI turns them into text and an exi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import IntEnum
 
 
@@ -30,6 +31,22 @@ class ExitCode(IntEnum):
     WRONG_MODE = 15  # the device came back, but not in the mode that was asked for
     NOT_SEEN = 16  # `monitor --until`: the expected output did not appear before --duration ended
     INTERRUPTED = 130
+
+
+def worst_exit_code(codes: Iterable[int]) -> int:
+    """The exit code of several results at once (``--all``, a factory check): an interruption outranks every
+    failure, and otherwise the highest code wins; 0 when nothing failed (docs/exit-codes.md)."""
+    codes = [int(c) for c in codes if c]
+    if ExitCode.INTERRUPTED in codes:
+        return int(ExitCode.INTERRUPTED)
+    return max(codes, default=int(ExitCode.OK))
+
+
+def worst_error(errors: Iterable[PdiagError | None]) -> PdiagError | None:
+    """The error whose exit code is :func:`worst_exit_code` of them all (the one a JSON envelope reports)."""
+    found = [e for e in errors if e is not None]
+    code = worst_exit_code(e.exit_code for e in found)
+    return next((e for e in found if e.exit_code == code), None)
 
 
 class PdiagError(Exception):

@@ -5,6 +5,7 @@ https://github.com/particle-iot/device-os/blob/889b301c41651961131e1fae977c10c81
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
 
 
@@ -26,3 +27,13 @@ class ModuleFunction(IntEnum):
 
 
 MODULE_FUNCTIONS = frozenset(f.slug for f in ModuleFunction)
+
+
+@dataclass(frozen=True)
+class ModuleDependency:
+    """A module needs another: ``function`` (a ModuleFunction slug) number ``index`` at ``version`` or later
+    (``module_dependency_t`` in dynalib/inc/module_info.h; request 90's ``Dependency``; the console's ``d``)."""
+
+    function: str
+    index: int
+    version: int

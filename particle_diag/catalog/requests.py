@@ -40,3 +40,27 @@ class RequestType(IntEnum):
     ADD_LOG_HANDLER = 1100
     REMOVE_LOG_HANDLER = 1101
     GET_LOG_HANDLERS = 1102
+
+
+class ServiceRequest(IntEnum):
+    """bRequest of the vendor control transfers that carry a control request (the "service"), and of the raw
+    'P' requests answered at once.  Source: particle-usb ``src/proto.js`` (ServiceType, PARTICLE_BREQUEST),
+    https://github.com/particle-iot/particle-usb/blob/main/src/proto.js."""
+
+    INIT = 1
+    CHECK = 2
+    SEND = 3
+    RECV = 4
+    RESET = 5
+    RAW = 0x50  # ASCII 'P': wIndex is a RequestType (20 device ID, 30 version, 40 reset, ...)
+
+
+class ServiceStatus(IntEnum):
+    """The status field of a service reply.  Source: particle-usb ``src/proto.js`` (Status)."""
+
+    OK = 0
+    ERROR = 1
+    PENDING = 2
+    BUSY = 3
+    NO_MEMORY = 4
+    NOT_FOUND = 5

@@ -71,6 +71,9 @@ DFU_BUSY_S = 30.0
 # dfuDNBUSY answer (device-os bootloader/src/nRF52840/usbd_dfu.cpp) and answers dfuDNBUSY again while busy.
 # Capped, a wait stays bounded by DFU_BUSY_S and notices Ctrl-C.
 DFU_POLL_CAP_S = 1.0
+# pdiag: the most GETSTATUS polls of one DFU command, whatever the clock says (a bound even for a device that
+# answers dfuDNBUSY with no poll timeout forever, or a clock that does not advance).
+DFU_MAX_POLLS = 10_000
 
 # -- interruptions and device locks (docs/modes.md) ---------------------------------------------------------
 # pdiag: from Ctrl-C to every device of `--all` reported (the brief: within 2 s).  A worker in a wait stops at
@@ -106,3 +109,42 @@ MONITOR_OPEN_RETRY_S = 3.0
 # A followed port silent this long is checked once for a mode without a log (listening mode entered without a
 # restart); one GET_DEVICE_MODE request, sent without RESET(0).
 MONITOR_MODE_CHECK_S = 2.0
+
+# -- what a person sees --------------------------------------------------------------------------------------
+# pdiag: the LED animation's frame interval (`pdiag led`, troubleshoot): 20 frames a second, fine enough for the
+# 50 ms fast-blink phases of the LED patterns.
+LED_FRAME_MS = 50
+# pdiag: a wait shorter than this passes without a progress line; with -v a plain line when it starts to show,
+# then one every PROGRESS_LOG_EVERY_S.
+PROGRESS_SHOW_AFTER_S = 1.0
+PROGRESS_LOG_EVERY_S = 5.0
+
+# -- threads -------------------------------------------------------------------------------------------------
+# pdiag: how often a batch (--all) looks whether its workers are done or Ctrl-C arrived.
+WORKER_POLL_S = 0.05
+# pdiag: how long closing waits for a reader thread (a followed serial port, a pty's watcher) to end.  It ends
+# within one read timeout; this only bounds a thread stuck in the operating system.
+THREAD_STOP_S = 2.0
+
+# -- virtual devices (sim/) ----------------------------------------------------------------------------------
+# How long real devices take, for the realistic timing model (PDIAG_SIM_TIMING=realistic, docs/factory.md):
+# rough figures from Gen 3 hardware (nRF52840 full-speed USB, u-blox SARA modems).  UNVERIFIED against a
+# capture: they shape a factory script's timing on --sim, never a verdict.
+REAL_TRANSFER_LATENCY_S = 0.001  # one USB control transfer (host stack + full-speed frames: about 1 ms)
+REAL_PROCESSING_S = 0.01  # the system thread running one control request's handler
+REAL_RESET_DELAY_S = 0.5  # from a reset or mode request to leaving the bus
+REAL_ENUMERATE_DELAY_S = 1.5  # from leaving the bus to re-appearing (bootloader + Device OS start-up)
+REAL_MODEM_POWER_UP_S = 6.0  # cellular: until the ICCID/IMEI can be read after boot
+REAL_FLASH_ERASE_MS_PER_4K = 85  # nRF52840 page erase (about 85 ms), scaled by sector size
+REAL_FLASH_WRITE_MS_PER_4K = 42  # about 41 us per 32-bit word
+REAL_DFU_COMMAND_MS = 1  # a DfuSe command that touches no flash (SET_ADDRESS): bootloaders never promise less
+REAL_LOG_PERIOD_S = 1.0  # the virtual application's log line interval
+# The virtual bench's own defaults: as fast as a host can follow, so tests do not wait.
+SIM_RESET_DELAY_S = 0.05  # Device OS waits about a second before it resets; REAL_RESET_DELAY_S models that
+SIM_SLOW_RESET_DELAY_S = 5.0  # +slowreset: a device slow to leave the bus after a reset request
+SIM_PANIC_AFTER_S = 1.5  # +panic: the application crashes this long after boot
+SIM_LOG_PERIOD_S = 0.25  # the virtual application logs a line this often
+SIM_LONG_POLL_MS = 200_000  # +longpoll: bwPollTimeout after every DNLOAD (hypothetical: no bootloader does it)
+# The virtual application starts with waitFor(Serial.isConnected, 10000), as the application of the captured
+# logs does (tests/fixtures/captures/logs): its first lines wait for a host to open the port.
+APP_WAIT_FOR_HOST_S = 10.0

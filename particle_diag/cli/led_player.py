@@ -15,11 +15,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
+from particle_diag.catalog import timeouts
 from particle_diag.clock import Clock
 from particle_diag.knowledge.model import Knowledge, Signature
 from particle_diag.rules.animation import Frame, cycle_ms, frames
 
-STEP_MS = 50  # 20 frames a second: fine enough for the 50 ms fast-blink phases
 LIT, DARK = "●", "○"
 
 
@@ -53,7 +53,7 @@ class LedPlayer:
     clock: Clock
     keys: KeySource
     color: bool = True
-    step_ms: int = STEP_MS
+    step_ms: int = timeouts.LED_FRAME_MS
     drawn: list[Drawn] = field(default_factory=list)
 
     def timeline_frames(self, signature: Signature) -> list[Frame]:

@@ -11,8 +11,8 @@ import sys
 import threading
 from typing import TextIO
 
-SHOW_AFTER_S = 1.0  # shorter waits pass without a word
-LOG_EVERY_S = 5.0  # -v: a plain line when a wait starts to show, then every 5 s
+from particle_diag.catalog.timeouts import PROGRESS_LOG_EVERY_S as LOG_EVERY_S
+from particle_diag.catalog.timeouts import PROGRESS_SHOW_AFTER_S as SHOW_AFTER_S
 
 
 class ProgressLine:

@@ -16,10 +16,10 @@ from typing import Any
 from particle_diag.catalog import timeouts
 from particle_diag.clock import SYSTEM_CLOCK, Clock, StopRequested, stop_event
 from particle_diag.devices.record import DeviceRecord
-from particle_diag.errors import ExitCode, OperationInterrupted, PdiagError, ProtocolError
+from particle_diag.errors import OperationInterrupted, PdiagError, ProtocolError
 
 STOP_GRACE_S = timeouts.STOP_GRACE_S
-_JOIN_SLICE_S = 0.05
+_JOIN_SLICE_S = timeouts.WORKER_POLL_S
 
 
 @dataclass
@@ -93,10 +93,3 @@ def _straggler(record: DeviceRecord) -> Outcome:
         hint=f"Run `pdiag list` to see its mode, then `pdiag reset {who}` if it does not answer."))
 
 
-def worst_exit_code(outcomes: list[Outcome]) -> int:
-    codes = [int(o.error.exit_code) for o in outcomes if o.error is not None]
-    if not codes:
-        return int(ExitCode.OK)
-    if int(ExitCode.INTERRUPTED) in codes:
-        return int(ExitCode.INTERRUPTED)
-    return max(codes)

@@ -16,7 +16,7 @@ from particle_diag.devices.protection import NoSuchAltError, require_consent
 from particle_diag.devices.record import DeviceRecord
 from particle_diag.devices.session import open_usb
 from particle_diag.errors import OperationInterrupted, ProtectedDeviceError, UsageError
-from particle_diag.protocol.dfu import DfuClient, Progress
+from particle_diag.protocol.dfu import DfuClient, TransferProgress
 from particle_diag.protocol.memory_layout import MemoryLayout, parse_layout
 from particle_diag.transport.usb import UsbDevice
 
@@ -107,7 +107,7 @@ class TransferReport:
 
 
 def read_memory(session: DfuSession, alt: int, address: int, length: int,
-                progress: Progress | None = None) -> tuple[bytes, TransferReport]:
+                progress: TransferProgress | None = None) -> tuple[bytes, TransferReport]:
     layout = session.select(alt)
     layout.check_access(address, length, "read")
     start, before = session.clock.monotonic(), session.control_transfers
@@ -115,7 +115,7 @@ def read_memory(session: DfuSession, alt: int, address: int, length: int,
     return data, _report(session, "read", alt, address, len(data), start, before)
 
 
-def write_memory(session: DfuSession, alt: int, address: int, data: bytes, progress: Progress | None = None,
+def write_memory(session: DfuSession, alt: int, address: int, data: bytes, progress: TransferProgress | None = None,
                  *, verify: bool = False, consent: bool = False, rerun: str = "") -> TransferReport:
     """Erase the sectors the data touches, write it, optionally read it back (reference §4.3).
 

@@ -40,7 +40,7 @@ from particle_diag.errors import (
     WrongModeError,
 )
 from particle_diag.files import read_input
-from particle_diag.protocol.dfu import DfuStatusError, DfuVerifyError, FlashInterruptedError, Progress
+from particle_diag.protocol.dfu import DfuStatusError, DfuVerifyError, FlashInterruptedError, TransferProgress
 from particle_diag.protocol.memory_layout import MemoryLayout
 from particle_diag.protocol.module_header import (
     PREFIX_SIZE,
@@ -254,7 +254,7 @@ def _default_recovery(record: DeviceRecord, image_path: Path | None, backup: Pat
 
 # -- flashing -------------------------------------------------------------------------------------------------
 def flash_device(record: DeviceRecord, host: Host, image: bytes | PreparedFlash, *, factory: bool = False,
-                 backup: Path | None = None, progress: Progress | None = None, stage: Stage | None = None,
+                 backup: Path | None = None, progress: TransferProgress | None = None, stage: Stage | None = None,
                  timeout_s: float = timeouts.MODE_CHANGE_S) -> FlashResult:
     """Check, (enter DFU,) back up, write, verify, leave DFU and confirm the device is back.
 
@@ -284,7 +284,7 @@ def flash_device(record: DeviceRecord, host: Host, image: bytes | PreparedFlash,
     return result
 
 
-def _stages(run: _Run, host: Host, progress: Progress | None, timeout_s: float,
+def _stages(run: _Run, host: Host, progress: TransferProgress | None, timeout_s: float,
             found_in: str) -> tuple[ModeChange | None, FlashResult]:
     from particle_diag.devices import modes
 
@@ -339,7 +339,7 @@ class _Run:
         if self.stop.is_set():
             raise self.interrupted(step or self.step)
 
-    def progress(self, outer: Progress | None) -> Progress:
+    def progress(self, outer: TransferProgress | None) -> TransferProgress:
         def report(done: int, total: int) -> None:
             if outer is not None:
                 outer(done, total)
@@ -404,7 +404,7 @@ def _refuse_protected(record: DeviceRecord) -> None:
                                    PROTECTED_HINT, reference="dfu.protected")
 
 
-def _write(session: DfuSession, run: _Run, result: FlashResult, progress: Progress | None) -> None:
+def _write(session: DfuSession, run: _Run, result: FlashResult, progress: TransferProgress | None) -> None:
     plan, client = run.prepared.plan, session.client
     layout = session.select(plan.alt)
     layout.check_access(plan.address, len(plan.image), "write")  # dfu.protected / dfu.range / dfu.not-writable

@@ -353,8 +353,8 @@ def _leave_dfu(record: DeviceRecord, host: Host) -> str:
 
 def _dfu_safe_mode(record: DeviceRecord, host: Host) -> bool:
     """Particle's DfuSe command 0xFA (reboot into safe mode), where GET_COMMANDS lists it; False otherwise."""
+    from particle_diag.catalog.dfu import DfuseCommand
     from particle_diag.devices.dfu_session import dfu_client
-    from particle_diag.protocol.dfu import DfuseCommand
 
     with open_usb(record, host) as dev:
         client = dfu_client(dev, host)

@@ -136,7 +136,7 @@ class _Follower(threading.Thread):
         super().__init__(name=f"monitor {label}", daemon=True)
         self.m = monitor
         self.record = record
-        self.device_id = record.device_id or (record.usb.path if record.usb else record.serial_port or "?")
+        self.device_id = record.key
         self.label = label
         self.sent = False
         self.handler_added = False
@@ -293,7 +293,7 @@ class Monitor:
         self.halted = threading.Event()  # this run's end (the caller's event may be shared: never set here)
         self.wall = wall
         self._queue: queue.Queue[Item] = queue.Queue()
-        ids = [r.device_id or (r.usb.path if r.usb else r.serial_port or "?") for r in records]
+        ids = [r.key for r in records]
         labels = short_labels(ids)
         self.followers = [_Follower(self, r, labels[i]) for r, i in zip(records, ids, strict=True)]
 
@@ -408,7 +408,7 @@ class Monitor:
         finally:
             self.halted.set()
             for f in self.followers:
-                f.join(timeout=2)
+                f.join(timeout=timeouts.THREAD_STOP_S)
             while True:  # what the readers saw before they stopped is still the user's
                 try:
                     item = self._queue.get_nowait()

@@ -30,6 +30,11 @@ class DeviceRecord:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def key(self) -> str:
+        """What names the device in a list of results: its ID, else its USB port path, else its serial port."""
+        return self.device_id or (self.usb.path if self.usb else self.serial_port) or "?"
+
+    @property
     def label(self) -> str:
         name = self.platform.display if self.platform else "unknown platform"
         where = self.usb.path if self.usb else self.serial_port

@@ -23,6 +23,7 @@ from particle_diag.errors import (
     ExitCode,
     PdiagError,
     ProtocolError,
+    worst_exit_code,
 )
 from particle_diag.factory.expectations import ExpectationResult, evaluate
 from particle_diag.factory.spec import StationSpec, Step
@@ -65,7 +66,7 @@ class Operations:
 
 
 @dataclass
-class Progress:
+class DeviceProgress:
     """A worker's news for live displays: what one device is doing now."""
 
     key: str  # device ID, or USB path when the ID is unknown
@@ -183,22 +184,18 @@ def overall_exit_code(results: list[DeviceResult], interrupted: bool = False) ->
     7 protocol or unplugged, ...); else 9 if a device failed an expectation; else 0 (docs/factory.md)."""
     if interrupted:
         return int(ExitCode.INTERRUPTED)
-    errors = [r.exit_code for r in results if r.verdict == "error"]
+    errors = worst_exit_code(r.exit_code for r in results if r.verdict == "error")
     if errors:
-        return max(errors)
+        return errors
     if any(r.verdict == "fail" for r in results):
         return int(ExitCode.CHECK_FAILED)
     return int(ExitCode.OK)
 
 
-def device_key(record: DeviceRecord) -> str:
-    return record.device_id or (record.usb.path if record.usb else record.serial_port) or "?"
-
-
 # -- the runner ------------------------------------------------------------------------------------------------
 class CheckRunner:
     def __init__(self, spec: StationSpec, host: Host, *, operations: Operations | None = None,
-                 on_progress: Callable[[Progress], None] | None = None,
+                 on_progress: Callable[[DeviceProgress], None] | None = None,
                  on_result: Callable[[DeviceResult], None] | None = None,
                  stop: threading.Event | None = None) -> None:
         self.spec = spec
@@ -228,7 +225,7 @@ class CheckRunner:
         """Run the steps, then judge the expectations.  Never raises: every outcome is a result."""
         clock = self.host.clock
         start = clock.monotonic()
-        result = DeviceResult(device_key(record), record.device_id,
+        result = DeviceResult(record.key, record.device_id,
                               record.platform.name if record.platform else None,
                               record.usb.path if record.usb else None, record.serial_port, self.spec.name,
                               mode=record.mode, started_at=start)
@@ -350,7 +347,7 @@ class CheckRunner:
         """Find the device again before a retry (a reset may have moved it to a new address)."""
         found = self.ops.locate(self.host, record.device_id, record.usb.path if record.usb else None)
         if found is None:
-            raise DeviceGoneError(f"{device_key(record)} is no longer attached (unplugged during the check?)",
+            raise DeviceGoneError(f"{record.key} is no longer attached (unplugged during the check?)",
                                   reference="check.unplugged")
         return found
 
@@ -370,7 +367,7 @@ class CheckRunner:
         if self._on_progress is None:
             return
         elapsed = self.host.clock.monotonic() - result.started_at
-        self._on_progress(Progress(result.key, result.platform, phase, text, step, len(self.spec.steps),
+        self._on_progress(DeviceProgress(result.key, result.platform, phase, text, step, len(self.spec.steps),
                                    elapsed, verdict))
 
 

@@ -272,7 +272,7 @@ def _choices(t: dict[str, Any], key: str, allowed: tuple[str, ...], where: str) 
 
 
 def _version(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"\d+\.\d+\.\d+(-(rc|alpha|beta)\.\d+)?", value.strip()):
+    if not isinstance(value, str) or not semver.is_written_version(value):
         raise SpecError(f"{where}: {value!r} is not a Device OS version (write it like \"4.0.0\" or "
                         "\"5.0.0-rc.2\", in quotes)")
     return value.strip()

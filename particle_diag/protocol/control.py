@@ -12,7 +12,9 @@ import threading
 from dataclasses import dataclass
 
 from particle_diag.catalog import timeouts
+from particle_diag.catalog.requests import ServiceRequest, ServiceStatus
 from particle_diag.catalog.results import Result, result_name
+from particle_diag.catalog.usb import VENDOR_IN, VENDOR_OUT
 from particle_diag.clock import SYSTEM_CLOCK, Clock
 from particle_diag.errors import (
     DeviceTimeoutError,
@@ -21,12 +23,8 @@ from particle_diag.errors import (
     ProtocolError,
     UnsupportedError,
 )
-from particle_diag.protocol.transfer import VENDOR_IN, VENDOR_OUT, ControlTransfers
+from particle_diag.protocol.transfer import ControlTransfers
 
-SERVICE_INIT, SERVICE_CHECK, SERVICE_SEND, SERVICE_RECV, SERVICE_RESET = 1, 2, 3, 4, 5
-RAW_REQUEST = 0x50  # 'P'
-STATUS_NAMES = {0: "OK", 1: "ERROR", 2: "PENDING", 3: "BUSY", 4: "NO_MEMORY", 5: "NOT_FOUND"}
-OK, ERROR, PENDING, BUSY, NO_MEMORY, NOT_FOUND = range(6)
 SERVICE_REPLY_LENGTH = 64  # the device refuses IN buffers shorter than 64 bytes
 MAX_CHUNK = 4096  # largest control data stage the host uses (particle-usb MAX_CONTROL_TRANSFER_DATA_SIZE)
 MAX_ACTIVE_REQUESTS = 4  # USB_REQUEST_MAX_ACTIVE_COUNT on the device
@@ -42,7 +40,10 @@ class ServiceReply:
 
     @property
     def status_name(self) -> str:
-        return STATUS_NAMES.get(self.status, f"status {self.status}")
+        try:
+            return ServiceStatus(self.status).name
+        except ValueError:
+            return f"status {self.status}"
 
 
 # The optional fields of a service reply, in wire order: (flag bit, name, struct format).
@@ -133,16 +134,16 @@ class ControlClient:
     def open(self) -> None:
         """RESET(0): cancel requests a previous process left on the device; its answer does not matter."""
         try:
-            self._service(SERVICE_RESET, 0, 0)
+            self._service(ServiceRequest.RESET, 0, 0)
         except PdiagError:  # a stall, or a device too busy or mute to answer: nothing to free then
             pass
 
     def raw_in(self, index: int, length: int = 64) -> bytes:
         """A raw 'P' request answered in the USB interrupt (20 device ID, 30 Device OS version)."""
-        return self._in(RAW_REQUEST, 0, index, length).split(b"\x00", 1)[0]
+        return self._in(ServiceRequest.RAW, 0, index, length).split(b"\x00", 1)[0]
 
     def raw_out(self, index: int) -> None:
-        self._out(RAW_REQUEST, 0, index, b"")
+        self._out(ServiceRequest.RAW, 0, index, b"")
 
     def request(self, type_id: int, payload: bytes = b"", timeout_s: float | None = None) -> Reply:
         """Run one request and return its result and reply bytes (result may be non-zero)."""
@@ -180,23 +181,23 @@ class ControlClient:
     def _start(self, type_id: int, payload: bytes, deadline: float) -> int:
         delays = iter(POLL_SCHEDULE_S)
         while True:
-            init = self._service(SERVICE_INIT, len(payload), type_id)
-            if init.status == BUSY:  # all four slots taken (another process?): wait and retry
+            init = self._service(ServiceRequest.INIT, len(payload), type_id)
+            if init.status == ServiceStatus.BUSY:  # all four slots taken (another process?): wait and retry
                 self._pause(type_id, delays, deadline)
                 continue
-            if init.status == NO_MEMORY:
+            if init.status == ServiceStatus.NO_MEMORY:
                 raise ProtocolError(f"control request {type_id}: the device has no memory for it")
-            if init.status not in (OK, PENDING) or init.request_id is None:
+            if init.status not in (ServiceStatus.OK, ServiceStatus.PENDING) or init.request_id is None:
                 raise ProtocolError(f"control request {type_id}: INIT answered {init.status_name}")
             request_id = init.request_id
             break
         try:
-            if init.status == PENDING:  # buffer allocated asynchronously: CHECK until ready for SEND
+            if init.status == ServiceStatus.PENDING:  # buffer allocated asynchronously: CHECK until ready for SEND
                 if not payload:
                     raise ProtocolError(f"control request {type_id}: PENDING without a payload")
                 self._wait_ready(type_id, request_id, deadline)
             for offset in range(0, len(payload), MAX_CHUNK):
-                self._out(SERVICE_SEND, 0, request_id, payload[offset : offset + MAX_CHUNK])
+                self._out(ServiceRequest.SEND, 0, request_id, payload[offset : offset + MAX_CHUNK])
         except BaseException:
             self._cancel(request_id)
             raise
@@ -205,24 +206,24 @@ class ControlClient:
     def _wait_ready(self, type_id: int, request_id: int, deadline: float) -> None:
         delays = iter(POLL_SCHEDULE_S)
         while True:
-            check = self._service(SERVICE_CHECK, 0, request_id)
-            if check.status == OK:
+            check = self._service(ServiceRequest.CHECK, 0, request_id)
+            if check.status == ServiceStatus.OK:
                 return
-            if check.status == NO_MEMORY:
+            if check.status == ServiceStatus.NO_MEMORY:
                 raise ProtocolError(f"control request {type_id}: the device could not allocate its payload")
-            if check.status != PENDING:
+            if check.status != ServiceStatus.PENDING:
                 raise ProtocolError(f"control request {type_id}: CHECK answered {check.status_name}")
             self._pause(type_id, delays, deadline)
 
     def _wait_result(self, type_id: int, request_id: int, deadline: float) -> ServiceReply:
         delays = iter(POLL_SCHEDULE_S)
         while True:
-            check = self._service(SERVICE_CHECK, 0, request_id)
-            if check.status == OK and check.result is not None:
+            check = self._service(ServiceRequest.CHECK, 0, request_id)
+            if check.status == ServiceStatus.OK and check.result is not None:
                 return check
-            if check.status == NOT_FOUND:
+            if check.status == ServiceStatus.NOT_FOUND:
                 raise ProtocolError(f"control request {type_id} was cancelled by the device")
-            if check.status not in (OK, PENDING):
+            if check.status not in (ServiceStatus.OK, ServiceStatus.PENDING):
                 raise ProtocolError(f"control request {type_id}: CHECK answered {check.status_name}")
             self._pause(type_id, delays, deadline)
 
@@ -230,7 +231,7 @@ class ControlClient:
         data = bytearray()
         while len(data) < size:
             want = min(MAX_CHUNK, size - len(data))
-            chunk = self._in(SERVICE_RECV, 0, request_id, want)
+            chunk = self._in(ServiceRequest.RECV, 0, request_id, want)
             if len(chunk) != want:
                 raise ProtocolError(f"reply chunk of {len(chunk)} bytes where {want} were due")
             data += chunk
@@ -250,6 +251,6 @@ class ControlClient:
 
     def _cancel(self, request_id: int) -> None:
         try:
-            self._service(SERVICE_RESET, 0, request_id)
+            self._service(ServiceRequest.RESET, 0, request_id)
         except PdiagError:
             pass  # the device may be gone; nothing more to free

@@ -15,9 +15,10 @@ import struct
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import IntEnum
 
 from particle_diag.catalog import timeouts
+from particle_diag.catalog.dfu import DfuRequest, DfuseCommand, DfuState, DfuStatusCode
+from particle_diag.catalog.usb import CLASS_IN_INTERFACE, CLASS_OUT_INTERFACE
 from particle_diag.clock import SYSTEM_CLOCK, Clock
 from particle_diag.errors import (
     DeviceGoneError,
@@ -28,115 +29,13 @@ from particle_diag.errors import (
     UnsupportedError,
 )
 from particle_diag.protocol.memory_layout import MemoryLayout
-from particle_diag.protocol.transfer import CLASS_IN_INTERFACE, CLASS_OUT_INTERFACE, ControlTransfers
+from particle_diag.protocol.transfer import ControlTransfers
 
-Progress = Callable[[int, int], None]
+# Called with (bytes done, bytes in all) as a DFU read or write goes on.
+TransferProgress = Callable[[int, int], None]
 
 DEFAULT_TRANSFER_SIZE = 4096  # wTransferSize of every Particle bootloader (§4.2)
 MAX_BLOCK = 0xFFFF  # wValue is 16 bits: past it the writer re-sets the address pointer
-
-
-class DfuRequest(IntEnum):
-    """bRequest values (§4.1)."""
-
-    DETACH = 0
-    DNLOAD = 1
-    UPLOAD = 2
-    GETSTATUS = 3
-    CLRSTATUS = 4
-    GETSTATE = 5
-    ABORT = 6
-
-
-class DfuState(IntEnum):
-    """bState values (§4.1); ``label`` is the DFU 1.1 spec spelling."""
-
-    APP_IDLE = 0
-    APP_DETACH = 1
-    DFU_IDLE = 2
-    DFU_DNLOAD_SYNC = 3
-    DFU_DNBUSY = 4
-    DFU_DNLOAD_IDLE = 5
-    DFU_MANIFEST_SYNC = 6
-    DFU_MANIFEST = 7
-    DFU_MANIFEST_WAIT_RESET = 8
-    DFU_UPLOAD_IDLE = 9
-    DFU_ERROR = 10
-
-    @property
-    def label(self) -> str:
-        return _STATE_LABELS[self]
-
-
-_STATE_LABELS = {
-    DfuState.APP_IDLE: "appIDLE",
-    DfuState.APP_DETACH: "appDETACH",
-    DfuState.DFU_IDLE: "dfuIDLE",
-    DfuState.DFU_DNLOAD_SYNC: "dfuDNLOAD-SYNC",
-    DfuState.DFU_DNBUSY: "dfuDNBUSY",
-    DfuState.DFU_DNLOAD_IDLE: "dfuDNLOAD-IDLE",
-    DfuState.DFU_MANIFEST_SYNC: "dfuMANIFEST-SYNC",
-    DfuState.DFU_MANIFEST: "dfuMANIFEST",
-    DfuState.DFU_MANIFEST_WAIT_RESET: "dfuMANIFEST-WAIT-RESET",
-    DfuState.DFU_UPLOAD_IDLE: "dfuUPLOAD-IDLE",
-    DfuState.DFU_ERROR: "dfuERROR",
-}
-
-
-class DfuStatusCode(IntEnum):
-    """bStatus values (§4.1); the member name is the spec's name."""
-
-    OK = 0x00
-    errTARGET = 0x01
-    errFILE = 0x02
-    errWRITE = 0x03
-    errERASE = 0x04
-    errCHECK_ERASED = 0x05
-    errPROG = 0x06
-    errVERIFY = 0x07
-    errADDRESS = 0x08
-    errNOTDONE = 0x09
-    errFIRMWARE = 0x0A
-    errVENDOR = 0x0B
-    errUSBR = 0x0C
-    errPOR = 0x0D
-    errUNKNOWN = 0x0E
-    errSTALLEDPKT = 0x0F
-
-    @property
-    def meaning(self) -> str:
-        return _STATUS_MEANINGS[self]
-
-
-_STATUS_MEANINGS = {  # paraphrased from the DFU 1.1 spec, table 6.2
-    DfuStatusCode.OK: "no error",
-    DfuStatusCode.errTARGET: "the address or memory is not a target this device accepts",
-    DfuStatusCode.errFILE: "the file failed a vendor verification test",
-    DfuStatusCode.errWRITE: "the device could not write the memory",
-    DfuStatusCode.errERASE: "the memory erase failed",
-    DfuStatusCode.errCHECK_ERASED: "the memory erase check failed",
-    DfuStatusCode.errPROG: "the program-memory function failed",
-    DfuStatusCode.errVERIFY: "the programmed memory failed verification",
-    DfuStatusCode.errADDRESS: "the address is out of range",
-    DfuStatusCode.errNOTDONE: "a zero-length download arrived before the data was complete",
-    DfuStatusCode.errFIRMWARE: "the device firmware is corrupt",
-    DfuStatusCode.errVENDOR: "a vendor-specific error (Particle: the device is protected)",
-    DfuStatusCode.errUSBR: "an unexpected USB reset was detected",
-    DfuStatusCode.errPOR: "an unexpected power-on reset was detected",
-    DfuStatusCode.errUNKNOWN: "something went wrong, the device does not say what",
-    DfuStatusCode.errSTALLEDPKT: "the device stalled an unexpected request",
-}
-
-
-class DfuseCommand(IntEnum):
-    """DfuSe special commands: DNLOAD block 0, first byte (§4.2)."""
-
-    GET_COMMANDS = 0x00
-    SET_ADDRESS = 0x21
-    ERASE_PAGE = 0x41
-    READ_UNPROTECT = 0x92
-    ENTER_SAFE_MODE = 0xFA  # Particle
-    CLEAR_PROTECTION_OVERRIDE = 0xFB  # Particle
 
 
 # --------------------------------------------------------------------------------------------------
@@ -277,7 +176,7 @@ class DfuClient:
         transfer_size: int = DEFAULT_TRANSFER_SIZE,
         timeout_ms: int = timeouts.TRANSFER_MS,
         busy_timeout_s: float = timeouts.DFU_BUSY_S,
-        max_polls: int = 10_000,
+        max_polls: int = timeouts.DFU_MAX_POLLS,
         command_retries: int = 3,
     ) -> None:
         if not 0 < transfer_size <= 0xFFFF:
@@ -473,7 +372,7 @@ class DfuClient:
             raise
 
     def read(
-        self, layout: MemoryLayout, address: int, length: int, progress: Progress | None = None
+        self, layout: MemoryLayout, address: int, length: int, progress: TransferProgress | None = None
     ) -> bytes:
         """UPLOAD ``length`` bytes from ``address`` (§4.4). A short block ends the upload early."""
         layout.check_range(address, length, "read")
@@ -487,7 +386,7 @@ class DfuClient:
         return bytes(out)
 
     def _upload_run(
-        self, pointer: int, remaining: int, out: bytearray, total: int, progress: Progress | None
+        self, pointer: int, remaining: int, out: bytearray, total: int, progress: TransferProgress | None
     ) -> bool:
         """One address-pointer run of UPLOAD blocks 2, 3, ...; False when the device sent a short block."""
         self.set_address(pointer)
@@ -532,7 +431,7 @@ class DfuClient:
         layout: MemoryLayout,
         address: int,
         data: bytes,
-        progress: Progress | None = None,
+        progress: TransferProgress | None = None,
         *,
         erase: bool = True,
         verify: bool = False,
@@ -569,7 +468,7 @@ class DfuClient:
             erased.append(sector)
         return erased
 
-    def _write_runs(self, address: int, data: bytes, progress: Progress | None) -> tuple[int, int]:
+    def _write_runs(self, address: int, data: bytes, progress: TransferProgress | None) -> tuple[int, int]:
         size, offset, blocks, pointer_sets = self.transfer_size, 0, 0, 0
         last_written: int | None = None
         while offset < len(data):

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from particle_diag.catalog import timeouts
+from particle_diag.catalog.module_functions import ModuleDependency
 from particle_diag.errors import ProtocolError
 from particle_diag.protocol.messages import (
     DiagnosticInfo,
-    ModuleDependency,
     ModuleInfo,
     load_device_json,
     parse_diagnostics_json,

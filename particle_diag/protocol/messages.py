@@ -19,6 +19,7 @@ from typing import Any
 
 from google.protobuf.message import DecodeError, Message
 
+from particle_diag.catalog.module_functions import ModuleDependency
 from particle_diag.catalog.requests import RequestType
 from particle_diag.errors import ProtocolError
 from particle_diag.protocol.pb import control_pb2 as pb
@@ -110,13 +111,6 @@ class DeviceMode:
 class ProtectedState:
     protected: bool  # field 1 "state": Device Protection is active
     overridden: bool = False  # field 2: protection lifted for now (service mode)
-
-
-@dataclass(frozen=True)
-class ModuleDependency:
-    type: str
-    index: int
-    version: int
 
 
 @dataclass(frozen=True)
@@ -282,7 +276,7 @@ def _module_to_current(m: ModuleInfo) -> pb.FirmwareModule:
         type=enum_value(MODULE_TYPES, m.type), index=m.index, version=m.version, size=m.size or 0,
         store=enum_value(MODULE_STORES, m.store or "main"), max_size=m.max_size or 0,
         checked_flags=m.checked_flags, passed_flags=m.passed_flags, hash=bytes.fromhex(m.hash or ""),
-        dependencies=[pb.FirmwareModule.Dependency(type=enum_value(MODULE_TYPES, d.type), index=d.index,
+        dependencies=[pb.FirmwareModule.Dependency(type=enum_value(MODULE_TYPES, d.function), index=d.index,
                                                    version=d.version) for d in m.dependencies],
     )
 
@@ -293,7 +287,7 @@ def _module_to_legacy(m: ModuleInfo) -> pb.Module:
     return pb.Module(
         type=enum_value(LEGACY_MODULE_TYPES, m.type), index=m.index, version=m.version, size=m.size or 0,
         validity=validity,
-        dependencies=[pb.Module.Dependency(type=enum_value(LEGACY_MODULE_TYPES, d.type), index=d.index,
+        dependencies=[pb.Module.Dependency(type=enum_value(LEGACY_MODULE_TYPES, d.function), index=d.index,
                                            version=d.version) for d in m.dependencies],
     )
 

@@ -25,7 +25,7 @@ import struct
 import zlib
 from dataclasses import dataclass
 
-from particle_diag.catalog.module_functions import ModuleFunction
+from particle_diag.catalog.module_functions import ModuleDependency, ModuleFunction
 from particle_diag.catalog.platforms import by_id
 from particle_diag.errors import UsageError
 
@@ -48,13 +48,6 @@ class FirmwareFileError(UsageError):
 
     reference = "firmware.invalid"
     default_hint = "Rebuild or re-download the binary; check that it was compiled for this device's platform."
-
-
-@dataclass(frozen=True)
-class ModuleDependency:
-    function: str
-    index: int
-    version: int
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,6 @@ from __future__ import annotations
 
 from typing import Protocol
 
-# bmRequestType values used by Particle devices (USB 2.0 §9.3: direction | type | recipient).
-VENDOR_IN = 0xC0  # device-to-host, vendor, device
-VENDOR_OUT = 0x40  # host-to-device, vendor, device
-CLASS_IN_INTERFACE = 0xA1  # DFU class requests (DFU 1.1 §3)
-CLASS_OUT_INTERFACE = 0x21
-
 
 class ControlTransfers(Protocol):
     def control_in(

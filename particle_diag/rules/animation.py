@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from particle_diag.catalog import timeouts
 from particle_diag.knowledge.model import Knowledge, Pattern, SeqStep, Signature
 
 RGB = tuple[int, int, int]
@@ -137,7 +138,8 @@ def colour_at(phases: list[Phase], t_ms: int) -> RGB | None:
     return None
 
 
-def frames(signature: Signature, duration_ms: int, step_ms: int = 50, kb: Knowledge | None = None) -> list[Frame]:
+def frames(signature: Signature, duration_ms: int, step_ms: int = timeouts.LED_FRAME_MS,
+           kb: Knowledge | None = None) -> list[Frame]:
     """The LED sampled every ``step_ms`` for ``duration_ms`` (looping): [(t_ms, rgb or None), ...]."""
     if step_ms <= 0:
         raise ValueError("step_ms must be positive")

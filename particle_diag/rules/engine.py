@@ -8,11 +8,12 @@ fact that was not collected (None) never satisfies a predicate.
 from __future__ import annotations
 
 import fnmatch
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from particle_diag import semver
+from particle_diag.catalog import reset_reasons
 from particle_diag.errors import NotFoundError, UnsupportedError, UsageError
 from particle_diag.knowledge.model import RULE_PREDICATES, SEVERITIES, Device, Knowledge, Rule, State, Step
 
@@ -20,7 +21,6 @@ MODES = ("normal", "listening", "safe", "dfu", "unknown")
 CLOUD_STATUSES = ("disconnected", "connecting", "connected", "disconnecting")
 MODULE_TYPES = ("bootloader", "system-part", "user-part", "mono-firmware", "ncp-firmware", "radio-stack")
 MODULE_CHECKS = ("integrity", "dependencies", "address-range", "platform")
-_RESET_REASONS = {50: "brown-out", 130: "panic (SOS)", 20: "reset pin", 40: "power down", 60: "watchdog"}
 
 
 @dataclass(frozen=True)
@@ -176,10 +176,12 @@ class _Context:
     matched_led: dict[str, str] = field(default_factory=dict)  # state id -> evidence, by the led_state predicate
 
 
-def _version(text: str) -> tuple[tuple[int, ...], int]:
-    core, _, pre = text.strip().lstrip("v").partition("-")
-    nums = tuple(int(n) for n in re.findall(r"\d+", core)[:3])
-    return nums + (0,) * (3 - len(nums)), 0 if pre else 1
+def _older(version: str, than: str) -> bool | None:
+    """None when the device's version cannot be read: no finding rests on it."""
+    try:
+        return semver.parse(version) < semver.parse(than)
+    except ValueError:
+        return None
 
 
 def _values(v: Any) -> list[Any]:
@@ -247,12 +249,12 @@ def _p_duration(ctx: _Context, want: Any) -> list[str]:
 
 def _p_os_lt(ctx: _Context, want: Any) -> list[str]:
     v = ctx.facts.device_os
-    return [f"Device OS {v} is older than {want}"] if v and _version(v) < _version(str(want)) else []
+    return [f"Device OS {v} is older than {want}"] if v and _older(v, str(want)) is True else []
 
 
 def _p_os_gte(ctx: _Context, want: Any) -> list[str]:
     v = ctx.facts.device_os
-    return [f"Device OS {v} is {want} or later"] if v and _version(v) >= _version(str(want)) else []
+    return [f"Device OS {v} is {want} or later"] if v and _older(v, str(want)) is False else []
 
 
 def _describe_module(m: ModuleFact) -> str:
@@ -299,7 +301,8 @@ def _diag(ctx: _Context, want: Any, op: Callable[[Any, Any], bool], word: str) -
         value = ctx.facts.diagnostics.get(key)
         if not isinstance(value, int | float) or isinstance(value, bool) or not op(value, expected):
             return []
-        extra = f" ({_RESET_REASONS[value]})" if key == "sys:reset" and value in _RESET_REASONS else ""
+        extra = f": {reset_reasons.meaning(value)}" if key == "sys:reset" and value in reset_reasons.RESET_REASONS \
+            else ""
         out.append(f"diagnostic {key} = {value}{extra}" + ("" if word == "=" else f", {word} {expected}"))
     return out
 

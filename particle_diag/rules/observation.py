@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from particle_diag.errors import UsageError
-from particle_diag.knowledge.language import Language, language
+from particle_diag.knowledge.language import Language, language, transitions
 from particle_diag.knowledge.model import Knowledge
 
 NUMBER_WORDS = {
@@ -450,8 +450,9 @@ def _segment(text: str, either: bool, kb: Knowledge) -> Segment:
     return Segment(" ".join(text.split()), cols, pattern, count, either and len(cols) > 1, together)
 
 
-def parse_description(text: str, kb: Knowledge, long_hold_from_s: float = 8.0) -> Description:
-    """Read a description into phases, negations, button actions and other LEDs."""
+def parse_description(text: str, kb: Knowledge, long_hold_from_s: float | None = None) -> Description:
+    """Read a description into phases, negations, button actions and other LEDs.  A button held at least
+    ``long_hold_from_s`` is a long hold (default: the knowledge base's transitions.toml)."""
     if not text or not text.strip():
         raise UsageError("empty LED description", "Describe the colour and the pattern, e.g. 'blinking green'.")
     lang = language()
@@ -459,6 +460,8 @@ def parse_description(text: str, kb: Knowledge, long_hold_from_s: float = 8.0) -
     norm, corrections = _correct_spelling(norm, kb, lang)
     norm, hedged = _read_hedges(norm, kb, lang)
     norm, others, status_named = _read_other_leds(norm, kb, lang)
+    if long_hold_from_s is None:
+        long_hold_from_s = transitions(kb).long_hold_from_s
     norm, buttons = _read_buttons(norm, lang, long_hold_from_s)
     norm, neg_colours, neg_patterns = _read_negations(norm, kb, lang)
     repeat_rx = _phrase_rx(lang.repeat)

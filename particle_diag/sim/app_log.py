@@ -23,14 +23,13 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from particle_diag.catalog import reset_reasons
+from particle_diag.catalog import reset_reasons, timeouts
 from particle_diag.catalog.requests import RequestType as R
 from particle_diag.catalog.results import Result
 
 if TYPE_CHECKING:
     from particle_diag.sim.device import VirtualDevice
 
-WAIT_FOR_HOST_S = 10.0  # waitFor(Serial.isConnected, 10000)
 
 # The connection sequence of a cellular device (boron-periodic-wake-ab1805.txt) and of a Wi-Fi device
 # (argon-device-doctor-wifi.txt), as (milliseconds after boot, category, level, message).
@@ -118,7 +117,7 @@ class VirtualApp:
 
     def _run(self) -> None:
         waited = 0.0
-        while not self._has_host() and waited < WAIT_FOR_HOST_S:  # waitFor(Serial.isConnected, 10000)
+        while not self._has_host() and waited < timeouts.APP_WAIT_FOR_HOST_S:  # waitFor(Serial.isConnected, 10000)
             if not self._sleep(0.05):
                 return
             waited += 0.05

@@ -206,7 +206,7 @@ def _describe_module(m: ModuleInfo, legacy: bool = False) -> dict[str, object]:
         out["u"] = m.hash.upper()
     out.update({
         "f": FUNCTION_LETTER[m.type], "n": str(m.index), "v": m.version,
-        "d": [{"f": FUNCTION_LETTER[dep.type], "n": str(dep.index), "v": dep.version, **END_MARK[legacy]}
-              for dep in m.dependencies if dep.type in FUNCTION_LETTER],
+        "d": [{"f": FUNCTION_LETTER[dep.function], "n": str(dep.index), "v": dep.version, **END_MARK[legacy]}
+              for dep in m.dependencies if dep.function in FUNCTION_LETTER],
     })
     return out

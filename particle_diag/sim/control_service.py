@@ -9,20 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from particle_diag.catalog.requests import ServiceRequest, ServiceStatus
 from particle_diag.clock import Clock
 from particle_diag.protocol.control import (
-    BUSY,
     MAX_ACTIVE_REQUESTS,
-    NOT_FOUND,
-    OK,
-    PENDING,
-    RAW_REQUEST,
-    SERVICE_CHECK,
-    SERVICE_INIT,
-    SERVICE_RECV,
     SERVICE_REPLY_LENGTH,
-    SERVICE_RESET,
-    SERVICE_SEND,
     ServiceReply,
     encode_service_reply,
 )
@@ -77,28 +68,28 @@ class ControlService:
 
     # -- entry points from the device's endpoint 0 ---------------------------------------------------------
     def handle_in(self, setup: SetupPacket) -> bytes:
-        if setup.request == RAW_REQUEST:
+        if setup.request == ServiceRequest.RAW:
             return self._raw_in(setup)
-        in_services = (SERVICE_INIT, SERVICE_CHECK, SERVICE_RECV, SERVICE_RESET)
+        in_services = (ServiceRequest.INIT, ServiceRequest.CHECK, ServiceRequest.RECV, ServiceRequest.RESET)
         if not self.behaviour.service_requests or setup.request not in in_services:
             raise Stall()
-        if setup.request == SERVICE_RECV:
+        if setup.request == ServiceRequest.RECV:
             return self._recv(setup.index, setup.length)
         if setup.length < SERVICE_REPLY_LENGTH:
             raise Stall()
-        if setup.request == SERVICE_INIT:
+        if setup.request == ServiceRequest.INIT:
             return self._init(setup.index, setup.value)
         if self.behaviour.mute_after_init:
             raise NoReply()
-        if setup.request == SERVICE_CHECK:
+        if setup.request == ServiceRequest.CHECK:
             return self._check(setup.index)
         return self._reset(setup.index)
 
     def handle_out(self, setup: SetupPacket, data: bytes) -> None:
-        if setup.request == RAW_REQUEST:
+        if setup.request == ServiceRequest.RAW:
             self._raw_out(setup.index)
             return
-        if not self.behaviour.service_requests or setup.request != SERVICE_SEND:
+        if not self.behaviour.service_requests or setup.request != ServiceRequest.SEND:
             raise Stall()
         if self.behaviour.mute_after_init:
             raise NoReply()
@@ -128,21 +119,21 @@ class ControlService:
 
     def _init(self, type_id: int, size: int) -> bytes:
         if len(self._requests) >= MAX_ACTIVE_REQUESTS:
-            self.log.append(("INIT", type_id, BUSY))
-            return service_reply(BUSY)
+            self.log.append(("INIT", type_id, ServiceStatus.BUSY))
+            return service_reply(ServiceStatus.BUSY)
         request_id = self._next_id
         self._next_id = self._next_id % 0xFFFF + 1  # 16-bit counter, 0 is invalid
         req = _Request(type_id=type_id, size=size)
         self._requests[request_id] = req
         if size == 0:
             self._queue(req)
-            status = OK
+            status = ServiceStatus.OK
         elif size <= POOLED_PAYLOAD:
-            status = OK
+            status = ServiceStatus.OK
         else:
             req.alloc_pending = True
             req.queued_at = self._clock.monotonic()
-            status = PENDING
+            status = ServiceStatus.PENDING
         self.log.append(("INIT", type_id, status))
         return service_reply(status, request_id)
 
@@ -154,24 +145,24 @@ class ControlService:
     def _check(self, request_id: int) -> bytes:
         req = self._requests.get(request_id)
         if req is None:
-            return service_reply(NOT_FOUND)
+            return service_reply(ServiceStatus.NOT_FOUND)
         now = self._clock.monotonic()
         started = now if req.queued_at is None else req.queued_at
         if req.alloc_pending:
             if now - started < self.behaviour.alloc_s:
-                return service_reply(PENDING)
+                return service_reply(ServiceStatus.PENDING)
             req.alloc_pending = False
-            return service_reply(OK)  # ready for SEND
+            return service_reply(ServiceStatus.OK)  # ready for SEND
         if len(req.payload) < req.size:
-            return service_reply(OK)  # still waiting for the payload
+            return service_reply(ServiceStatus.OK)  # still waiting for the payload
         if req.result is None:
             if self.behaviour.busy or now - started < self.behaviour.processing_s:
-                return service_reply(PENDING)
+                return service_reply(ServiceStatus.PENDING)
             req.result, req.reply = self._handler(req.type_id, bytes(req.payload))
         if not req.reply:
             del self._requests[request_id]
-            return service_reply(OK, result=req.result)
-        return service_reply(OK, size=len(req.reply), result=req.result)
+            return service_reply(ServiceStatus.OK, result=req.result)
+        return service_reply(ServiceStatus.OK, size=len(req.reply), result=req.result)
 
     def _recv(self, request_id: int, length: int) -> bytes:
         req = self._requests.get(request_id)
@@ -188,4 +179,4 @@ class ControlService:
             self._requests.clear()
         else:
             self._requests.pop(request_id, None)
-        return service_reply(OK)
+        return service_reply(ServiceStatus.OK)

@@ -12,10 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from particle_diag import semver
-from particle_diag.catalog import capabilities, reset_reasons
+from particle_diag.catalog import capabilities, reset_reasons, timeouts
+from particle_diag.catalog import usb as usb_spec
 from particle_diag.catalog.platforms import Platform
 from particle_diag.catalog.requests import RequestType as R
 from particle_diag.catalog.results import Result
+from particle_diag.catalog.usb import DescriptorType, StandardRequest
 from particle_diag.clock import Clock
 from particle_diag.protocol.memory_layout import protected_form
 from particle_diag.sim import descriptors as desc
@@ -24,7 +26,6 @@ from particle_diag.sim.control_service import ControlService, ServiceBehaviour
 from particle_diag.sim.spec import DeviceSpec
 from particle_diag.sim.usbdev import SetupPacket, Stall, Unplugged
 
-GET_STATUS, GET_DESCRIPTOR, GET_CONFIGURATION, GET_INTERFACE = 0, 6, 8, 10
 # Over USB a protected device accepts only these (device-os system/src/system_control_internal.cpp, the
 # protected-device filter): APP_CUSTOM, DEVICE_ID and the protection state.
 ALLOWED_WHEN_PROTECTED = frozenset({R.APP_CUSTOM, R.DEVICE_ID, R.GET_PROTECTED_STATE, R.SET_PROTECTED_STATE})
@@ -39,14 +40,13 @@ class Behaviour:
     listening_disabled: bool = False
     garbled_console: bool = False
     vanish_on_request: int | None = None  # leave the bus while handling this control request type
-    reset_delay_s: float = 0.05  # from a reset request to leaving the bus (Device OS waits ~1 s; the
-    # realistic timing model uses that, the default keeps test benches fast)
+    reset_delay_s: float = timeouts.SIM_RESET_DELAY_S  # from a reset request to leaving the bus
     never_return: bool = False  # after leaving the bus, never come back
     wrong_mode: bool = False  # come back in normal mode whatever mode was asked for
     enumerate_delay_s: float = 0.0  # from leaving the bus to re-appearing
     claimed: bool = False  # another program holds the DFU interface (claiming it fails: Resource busy)
     service: ServiceBehaviour = field(default_factory=ServiceBehaviour)
-    log_period_s: float = 0.25  # the virtual application logs a line this often (sim/app_log.py)
+    log_period_s: float = timeouts.SIM_LOG_PERIOD_S  # the virtual application's log interval (sim/app_log.py)
     panic_after_s: float | None = None  # +panic: the application crashes this long after boot
 
 
@@ -92,9 +92,9 @@ class VirtualDevice:
             claimed=spec.has("claimed"),
         )
         if spec.has("slowreset"):
-            self.behaviour.reset_delay_s = 5.0
+            self.behaviour.reset_delay_s = timeouts.SIM_SLOW_RESET_DELAY_S
         if spec.has("panic"):
-            self.behaviour.panic_after_s = 1.5
+            self.behaviour.panic_after_s = timeouts.SIM_PANIC_AFTER_S
         self.log_handler_requests = spec.has("logconfig")  # answers requests 1100-1102 (sim/app_log.py)
         self.log_handlers: dict[str, int] = {}  # handler id -> level, added over USB (RAM: gone at reset)
         gen = self.platform.generation
@@ -196,24 +196,24 @@ class VirtualDevice:
             self.dfu.select_alt(alt)
 
     def _standard_in(self, setup: SetupPacket) -> bytes:
-        if setup.request == GET_STATUS:
+        if setup.request == StandardRequest.GET_STATUS:
             # USB 2.0 §9.4.5: device recipient -> bit 0 self-powered (bmAttributes bit 6), bit 1 remote wakeup
             # (never armed here); interface and endpoint recipients -> zeros (no endpoint is halted).
-            recipient = setup.request_type & 0x1F
+            recipient = setup.request_type & usb_spec.RECIPIENT_MASK
             powered = self.descriptors.configuration[7] & 0x40 if len(self.descriptors.configuration) > 7 else 0
-            return bytes([1 if recipient == 0 and powered else 0, 0])[: setup.length]
-        if setup.request == GET_CONFIGURATION:
+            return bytes([1 if recipient == usb_spec.RECIPIENT_DEVICE and powered else 0, 0])[: setup.length]
+        if setup.request == StandardRequest.GET_CONFIGURATION:
             return b"\x01"[: setup.length]
-        if setup.request == GET_INTERFACE:
+        if setup.request == StandardRequest.GET_INTERFACE:
             return bytes([self.alt if self.mode == "dfu" else 0])[: setup.length]
-        if setup.request != GET_DESCRIPTOR:
+        if setup.request != StandardRequest.GET_DESCRIPTOR:
             raise Stall()
         kind, index = setup.value >> 8, setup.value & 0xFF
-        if kind == 1:
+        if kind == DescriptorType.DEVICE:
             return self.descriptors.device[: setup.length]
-        if kind == 2:
+        if kind == DescriptorType.CONFIGURATION:
             return self.descriptors.configuration[: setup.length]
-        if kind == 3:
+        if kind == DescriptorType.STRING:
             if index == 0:
                 return desc.LANGID_DESCRIPTOR[: setup.length]
             text = self.descriptors.strings.get(index)

@@ -8,30 +8,13 @@ sits there (function, index, version, dependencies) or that the slot is empty.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-([a-z0-9]+)\.(\d+))?$")
-_PRE_RANK = {"alpha": 0, "beta": 1, "rc": 2}
-
-
-def version_key(version: str) -> tuple[int, int, int, int, int]:
-    """Release order: alpha < beta < rc < other tags (e.g. ``-p2.1``) < the release itself."""
-    m = _VERSION.match(version.strip())
-    if not m:
-        raise ValueError(f"not a Device OS version: {version!r}")
-    rank = _PRE_RANK.get(m[4] or "", 3 if m[4] else 9)
-    return int(m[1]), int(m[2]), int(m[3]), rank, int(m[5] or 0)
-
-
-@dataclass(frozen=True)
-class Dependency:
-    function: str
-    index: int
-    version: int
+from particle_diag import semver
+from particle_diag.catalog.module_functions import ModuleDependency
 
 
 @dataclass(frozen=True)
@@ -63,7 +46,7 @@ class Module:
 
     slot: Slot
     version: int | None
-    dependencies: tuple[Dependency, ...] = ()
+    dependencies: tuple[ModuleDependency, ...] = ()
     verified: bool = True
 
     @property
@@ -103,11 +86,11 @@ def _releases() -> dict[str, Release]:
 
 
 def _previous(releases: dict[str, Release], version: str) -> Release:
-    key = version_key(version)
-    earlier = [r for v, r in releases.items() if version_key(v) <= key]
+    key = semver.parse(version)
+    earlier = [r for v, r in releases.items() if semver.parse(v) <= key]
     if not earlier:
-        return min(releases.values(), key=lambda r: version_key(r.version))
-    return max(earlier, key=lambda r: version_key(r.version))
+        return min(releases.values(), key=lambda r: semver.parse(r.version))
+    return max(earlier, key=lambda r: semver.parse(r.version))
 
 
 def release(version: str) -> Release:
@@ -117,13 +100,13 @@ def release(version: str) -> Release:
     releases = _releases()
     if version in releases:
         return releases[version]
-    major, minor, patch, *_ = version_key(version)
+    major, minor, patch, *_ = semver.parse(version)
     return Release(version, major * 1000 + minor * 100 + patch, _previous(releases, version).bootloader_module,
                    False)
 
 
 def known_releases() -> tuple[str, ...]:
-    return tuple(sorted(_releases(), key=version_key))
+    return tuple(sorted(_releases(), key=semver.parse))
 
 
 @cache
@@ -135,9 +118,9 @@ def group_of(platform_name: str) -> str | None:
 
 
 def _in_era(row: dict, version: str) -> bool:
-    key = version_key(version)
-    return (("since" not in row or key >= version_key(row["since"]))
-            and ("until" not in row or key < version_key(row["until"])))
+    key = semver.parse(version)
+    return (("since" not in row or key >= semver.parse(row["since"]))
+            and ("until" not in row or key < semver.parse(row["until"])))
 
 
 def _parse_module(text: str) -> tuple[str, int, str, tuple[tuple[str, int, str], ...]]:
@@ -157,20 +140,20 @@ def _era_modules(group: str, version: str) -> tuple[list[str], bool]:
     """The era row in force for ``version`` (the last one at or before it); True when the version is older than
     every row (then the oldest row stands in, unverified)."""
     rows = [e for e in _data()[0]["era"] if e["group"] == group]
-    key = version_key(version)
-    earlier = [e for e in rows if version_key(e["since"]) <= key]
+    key = semver.parse(version)
+    earlier = [e for e in rows if semver.parse(e["since"]) <= key]
     if not earlier:
-        return (min(rows, key=lambda e: version_key(e["since"]))["modules"] if rows else []), True
-    return max(earlier, key=lambda e: version_key(e["since"]))["modules"], False
+        return (min(rows, key=lambda e: semver.parse(e["since"]))["modules"] if rows else []), True
+    return max(earlier, key=lambda e: semver.parse(e["since"]))["modules"], False
 
 
 def _fixed_version(kind: str, version: str, group: str) -> tuple[int, bool]:
     by_group = _data()[1]["fixed_versions"][kind]
     rows = by_group.get(group) or by_group["all"]
-    key = version_key(version)
+    key = semver.parse(version)
     chosen = rows[0]
     for since, value, verified in rows:
-        if version_key(since) <= key:
+        if semver.parse(since) <= key:
             chosen = (since, value, verified)
     return chosen[1], chosen[2]
 
@@ -190,12 +173,12 @@ def module_set(platform_name: str, version: str) -> tuple[Module, ...]:
     rel = release(version)
     values = {"$system": rel.system_module, "$bootloader": _bootloader_version(group, rel)}
     era, too_old = _era_modules(group, version)
-    carried: dict[tuple[str, int], tuple[int, tuple[Dependency, ...]]] = {}
+    carried: dict[tuple[str, int], tuple[int, tuple[ModuleDependency, ...]]] = {}
     for text in era:
         function, index, raw, deps = _parse_module(text)
         carried[(function, index)] = (
             int(values.get(raw, raw)),
-            tuple(Dependency(f, i, int(values.get(v, v))) for f, i, v in deps),
+            tuple(ModuleDependency(f, i, int(values.get(v, v))) for f, i, v in deps),
         )
     out = []
     for row in _data()[1]["slot"]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import signal
 from typing import TYPE_CHECKING
 
+from particle_diag.catalog import timeouts
 from particle_diag.sim.dfu_target import DfuTarget
 from particle_diag.sim.firmware import flash_target
 
@@ -32,7 +33,7 @@ UNPLUG_AFTER_BLOCKS = 5
 
 # +longpoll: a bootloader asking for a 200 s wait after every DNLOAD (the 24-bit field allows 4.6 hours);
 # hypothetical, no Particle bootloader is known to do it: it drives pdiag's cap on device-requested waits.
-LONG_POLL_MS = 200_000
+LONG_POLL_MS = timeouts.SIM_LONG_POLL_MS
 
 # ``+int<stage>``: SIGINT when a flash reaches that stage (the first ERASE, the third WRITE block, the first UPLOAD
 # before / after writing, the leave request, or the device showing up in DFU mode).

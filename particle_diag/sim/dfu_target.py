@@ -31,7 +31,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from particle_diag.protocol.dfu import DfuRequest, DfuseCommand, DfuState, DfuStatusCode
+from particle_diag.catalog.dfu import DfuRequest, DfuseCommand, DfuState, DfuStatusCode
 from particle_diag.protocol.memory_layout import MemoryLayout, parse_layout, protected_form
 from particle_diag.sim.flash import FlashAccessError, FlashTiming, VirtualFlash
 from particle_diag.sim.usbdev import NoReply, SetupPacket, Stall, Unplugged

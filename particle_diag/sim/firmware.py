@@ -57,8 +57,8 @@ def _reinstall_user_part(flash: VirtualFlash, device: VirtualDevice, plan: tuple
 def _needs_newer_system(mod: deviceos.Module, device_os: str) -> deviceos.Module:
     if mod.slot.function != "user_part" or not mod.present:
         return mod
-    key = deviceos.version_key(device_os)
-    newer = [v for v in deviceos.known_releases() if deviceos.version_key(v)[:3] > key[:3]]
+    key = semver.parse(device_os)
+    newer = [v for v in deviceos.known_releases() if semver.parse(v)[:3] > key[:3]]
     # the next release the table knows, else the next minor release (x.y+1.0) in Device OS's numbering
     needed = deviceos.release(newer[0] if newer else f"{key[0]}.{key[1] + 1}.0").system_module
     deps = tuple(
@@ -98,7 +98,7 @@ def modules(device: VirtualDevice, *, include_empty: bool = False) -> list[m.Mod
         out.append(m.ModuleInfo(
             h.function, h.index, h.version, size=entry.size, store=entry.slot.store, max_size=entry.slot.max_size,
             checked_flags=entry.checked, passed_flags=entry.passed, hash=h.sha256,
-            dependencies=[m.ModuleDependency(d.function, d.index, d.version) for d in h.dependencies],
+            dependencies=list(h.dependencies),
         ))
     return out
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from particle_diag.catalog import timeouts
 from particle_diag.protocol.memory_layout import MemoryLayout, Segment, parse_layout
 
 AccessKind = Literal["address", "rights"]
@@ -37,9 +38,9 @@ class FlashTiming:
     poll without sleeping. Any non-zero figure reports at least 1 ms, as bootloaders never promise less.
     """
 
-    erase_ms_per_4k: int = 85
-    write_ms_per_4k: int = 42
-    command_ms: int = 1  # SET_ADDRESS and other DfuSe commands that touch no flash
+    erase_ms_per_4k: int = timeouts.REAL_FLASH_ERASE_MS_PER_4K
+    write_ms_per_4k: int = timeouts.REAL_FLASH_WRITE_MS_PER_4K
+    command_ms: int = timeouts.REAL_DFU_COMMAND_MS  # SET_ADDRESS and other DfuSe commands that touch no flash
 
     @property
     def instant(self) -> bool:

@@ -18,6 +18,7 @@ import struct
 from dataclasses import dataclass
 from functools import cache
 
+from particle_diag.catalog.module_functions import ModuleDependency
 from particle_diag.protocol.module_header import (
     DROP_MODULE_INFO,
     PREFIX_SIZE,
@@ -26,7 +27,7 @@ from particle_diag.protocol.module_header import (
     build_module,
     parse_module,
 )
-from particle_diag.sim.deviceos import Dependency, Module, Slot
+from particle_diag.sim.deviceos import Module, Slot
 from particle_diag.sim.flash import VirtualFlash
 
 INTEGRITY, DEPENDENCIES, RANGE, PLATFORM = 0x02, 0x04, 0x08, 0x10
@@ -183,12 +184,12 @@ def _validated(entry: FlashModule, all_slots: list[FlashModule], platform_id: in
     in_range = slot.address is None or (
         slot.address <= header.start and header.end + 4 <= slot.address + slot.max_size)
     passed |= RANGE if in_range else 0
-    deps = [Dependency(d.function, d.index, d.version) for d in header.dependencies]
+    deps = header.dependencies
     passed |= DEPENDENCIES if all(_satisfied(d, all_slots) for d in deps) else 0
     return FlashModule(slot, header, ALL_CHECKS, passed, entry.size, entry.image)
 
 
-def _satisfied(dep: Dependency, all_slots: list[FlashModule]) -> bool:
+def _satisfied(dep: ModuleDependency, all_slots: list[FlashModule]) -> bool:
     """A dependency holds when a valid module of that function and index has at least that version
     (Device OS dynalib/inc/module_info.h semantics; the radio stack and NCP are matched the same way)."""
     for other in all_slots:

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from particle_diag.catalog.requests import RequestType
+from particle_diag.catalog.results import Result
 
 if TYPE_CHECKING:
     from particle_diag.sim.descriptors import DescriptorSet
@@ -54,7 +55,7 @@ def console(flags: frozenset[str], sent: bytes, out: bytes) -> bytes:
 
 
 def control_reply(flags: frozenset[str], type_id: int, result: int, reply: bytes) -> tuple[int, bytes]:
-    if type_id == RequestType.DIAGNOSTIC_INFO and result == 0:
+    if type_id == RequestType.DIAGNOSTIC_INFO and result == Result.OK:
         if "deepjson" in flags:
             return result, ('{"a":' + DEEP + "}").encode()
         if "nandiag" in flags:

@@ -22,6 +22,8 @@ import threading
 import tty
 from collections.abc import Callable
 
+from particle_diag.catalog import timeouts
+
 TCGETS2 = 0x802C542A  # asm-generic ioctls.h, struct termios2 (44 bytes)
 TCSETS2 = 0x402C542B
 _TERMIOS2 = "<IIII" + "B" * 19 + "xII"  # iflag oflag cflag lflag line cc[19] (pad) ispeed ospeed
@@ -176,7 +178,7 @@ class PtyPort:
         self._watcher.remove(self._wd)
         self._wake()
         if threading.current_thread() is not self._thread:
-            self._thread.join(timeout=2)
+            self._thread.join(timeout=timeouts.THREAD_STOP_S)
         for fd in (self.master, self._wake_r, self._wake_w):
             with contextlib.suppress(OSError):
                 os.close(fd)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import usb.backend
 import usb.core
 
+from particle_diag.catalog import usb as usb_spec
 from particle_diag.sim.usbdev import NoReply, SetupPacket, Stall, Unplugged
 
 if TYPE_CHECKING:
@@ -157,7 +158,7 @@ class BenchBackend(usb.backend.IBackend):
                       wIndex: int, data: Any, timeout: int) -> int:
         device = dev_handle.device
         self._check_present(device, dev_handle.generation)
-        is_in = bool(bmRequestType & 0x80)
+        is_in = bool(bmRequestType & usb_spec.DIR_IN)
         setup = SetupPacket(bmRequestType, bRequest, wValue, wIndex, len(data))
         try:
             if is_in:

@@ -28,11 +28,13 @@ from typing import Any
 import usb.backend
 import usb.core
 
+from particle_diag.catalog import usb as usb_spec
+from particle_diag.catalog.usb import StandardRequest
 from particle_diag.errors import ReplayMismatchError, UsageError
 from particle_diag.sim.pty_port import PtyPort
 from particle_diag.sim.pyusb_backend import _DEVICE_FIELDS, _parse_configuration
 from particle_diag.transport import tap
-from particle_diag.transport.recording import FORMAT, GET_DESCRIPTOR, mask_secrets
+from particle_diag.transport.recording import FORMAT, mask_secrets
 from particle_diag.transport.serial import PortInfo, PortLister
 
 
@@ -121,13 +123,13 @@ def _usb_error(error: dict[str, Any]) -> usb.core.USBError:
 
 
 def _describe(rtype: int, request: int, value: int, index: int, length: int, data: bytes | None) -> str:
-    direction = "IN " if rtype & 0x80 else "OUT"
-    tail = f"len={length}" if rtype & 0x80 else f"data={(data or b'').hex(' ') or '-'}"
+    direction = "IN " if rtype & usb_spec.DIR_IN else "OUT"
+    tail = f"len={length}" if rtype & usb_spec.DIR_IN else f"data={(data or b'').hex(' ') or '-'}"
     return f"{direction} {rtype:02x} {request:02x} v={value:04x} i={index:04x} {tail}"
 
 
 def _key(r: dict[str, Any]) -> tuple[Any, ...]:
-    out = None if r["bmRequestType"] & 0x80 else r["data"]
+    out = None if r["bmRequestType"] & usb_spec.DIR_IN else r["data"]
     return (r["bmRequestType"], r["bRequest"], r["wValue"], r["wIndex"], r["wLength"], out)
 
 
@@ -162,7 +164,7 @@ class ReplayDevice:
                 return q[j]
             if self._last is not None and _key(self._last) == key:
                 return self._last  # polled more often than recorded
-            if rtype == 0x80 and request == GET_DESCRIPTOR:
+            if rtype == usb_spec.STANDARD_IN and request == StandardRequest.GET_DESCRIPTOR:
                 same = next((r for r in q if _key(r) == key), None)
                 if same is not None:
                     return same
@@ -405,7 +407,7 @@ class ReplayBackend(usb.backend.IBackend):
 
     def ctrl_transfer(self, dev_handle: _Handle, bmRequestType: int, bRequest: int, wValue: int,
                       wIndex: int, data: Any, timeout: int) -> int:
-        is_in = bool(bmRequestType & 0x80)
+        is_in = bool(bmRequestType & usb_spec.DIR_IN)
         record = dev_handle.device.control(bmRequestType, bRequest, wValue, wIndex, len(data),
                                            None if is_in else bytes(data))
         if "error" in record:

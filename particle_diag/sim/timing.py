@@ -17,6 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from particle_diag.catalog import timeouts
 from particle_diag.errors import UsageError
 
 if TYPE_CHECKING:
@@ -36,22 +37,22 @@ class TimingModel:
     modem_power_up_s: float = 0.0  # cellular: until the ICCID/IMEI can be read after boot
     flash_erase_ms_per_4k: int = 0  # DFU flash timing (0: instant)
     flash_write_ms_per_4k: int = 0
-    log_period_s: float = 0.25  # the virtual application's log line interval (sim/app_log.py)
+    log_period_s: float = timeouts.SIM_LOG_PERIOD_S  # the virtual application's log line interval (sim/app_log.py)
     notes: tuple[str, ...] = field(default=())
 
 
 INSTANT = TimingModel("instant")
-# Rough figures from Gen 3 hardware (nRF52840 full-speed USB, u-blox SARA modems): see docs/factory.md.
+# Rough figures from Gen 3 hardware (catalog/timeouts.py REAL_*; docs/factory.md).
 REALISTIC = TimingModel(
     "realistic",
-    transfer_latency_s=0.001,
-    processing_s=0.01,
-    reset_delay_s=0.5,
-    enumerate_delay_s=1.5,
-    modem_power_up_s=6.0,
-    flash_erase_ms_per_4k=85,
-    flash_write_ms_per_4k=42,
-    log_period_s=1.0,
+    transfer_latency_s=timeouts.REAL_TRANSFER_LATENCY_S,
+    processing_s=timeouts.REAL_PROCESSING_S,
+    reset_delay_s=timeouts.REAL_RESET_DELAY_S,
+    enumerate_delay_s=timeouts.REAL_ENUMERATE_DELAY_S,
+    modem_power_up_s=timeouts.REAL_MODEM_POWER_UP_S,
+    flash_erase_ms_per_4k=timeouts.REAL_FLASH_ERASE_MS_PER_4K,
+    flash_write_ms_per_4k=timeouts.REAL_FLASH_WRITE_MS_PER_4K,
+    log_period_s=timeouts.REAL_LOG_PERIOD_S,
 )
 MODELS = {m.name: m for m in (INSTANT, REALISTIC)}
 

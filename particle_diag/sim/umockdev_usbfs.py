@@ -35,6 +35,8 @@ import gi
 gi.require_version("UMockdev", "1.0")
 from gi.repository import UMockdev  # noqa: E402
 
+from particle_diag.catalog import usb as usb_spec  # noqa: E402
+from particle_diag.catalog.usb import StandardRequest  # noqa: E402
 from particle_diag.sim.sysfs import UsbSnapshot  # noqa: E402
 from particle_diag.sim.usbdev import NoReply, SetupPacket, Stall, Unplugged  # noqa: E402
 
@@ -92,8 +94,6 @@ SETUP_SIZE = 8
 CAP_ZERO_PACKET, CAP_NO_PACKET_SIZE_LIM, CAP_REAP_AFTER_DISCONNECT = 0x01, 0x04, 0x10
 CAPABILITIES = CAP_ZERO_PACKET | CAP_NO_PACKET_SIZE_LIM | CAP_REAP_AFTER_DISCONNECT
 USB_SPEED_FULL = 2  # enum usb_device_speed
-
-STANDARD_SET_CONFIGURATION = 9
 
 
 class PassthroughTty(UMockdev.IoctlBase):  # type: ignore[misc]
@@ -355,7 +355,8 @@ class UsbfsHandler(UMockdev.IoctlBase):  # type: ignore[misc]
         if value not in (self.config.value, -1, 0):
             return -1, errno.EINVAL
         try:
-            self.device.handle_out(SetupPacket(0x00, STANDARD_SET_CONFIGURATION, max(value, 0), 0, 0), b"")
+            setup = SetupPacket(usb_spec.STANDARD_OUT, StandardRequest.SET_CONFIGURATION, max(value, 0), 0, 0)
+            self.device.handle_out(setup, b"")
         except Unplugged:
             return -1, errno.ENODEV
         except (Stall, NoReply):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import NamedTuple, Protocol
 
+from particle_diag.catalog import usb as usb_spec
+
 
 class Stall(Exception):
     """The device stalls the control pipe: the host sees EPIPE ("Pipe error")."""
@@ -31,12 +33,12 @@ class SetupPacket(NamedTuple):
 
     @property
     def is_in(self) -> bool:
-        return bool(self.request_type & 0x80)
+        return bool(self.request_type & usb_spec.DIR_IN)
 
     @property
     def kind(self) -> int:
         """0 standard, 1 class, 2 vendor (bits 6..5 of bmRequestType)."""
-        return (self.request_type >> 5) & 0x03
+        return (self.request_type & usb_spec.TYPE_MASK) >> usb_spec.TYPE_SHIFT
 
 
 class ControlHandler(Protocol):

@@ -29,14 +29,14 @@ from typing import IO, Any
 import usb.backend
 import usb.core
 
+from particle_diag.catalog import usb as usb_spec
+from particle_diag.catalog.usb import DescriptorType, StandardRequest
 from particle_diag.clock import SYSTEM_CLOCK, Clock
 from particle_diag.files import OutputPathError, check_output, write_atomic
 from particle_diag.transport import redact, tap
 from particle_diag.transport.serial import PortInfo, PortLister
 
 FORMAT = "pdiag-recording/1"
-GET_DESCRIPTOR = 6
-STRING_DESCRIPTOR = 3
 
 def mask_secrets(data: bytes) -> bytes:
     """Every byte recorded passes here: secret values masked with ``*`` of the same length (so recorded chunk
@@ -191,8 +191,9 @@ class Recorder:
     def usb_control(self, dev: str, setup: tuple[int, int, int, int, int], data: bytes, t_ms: float,
                     error: usb.core.USBError | None) -> None:
         request_type, request, value, index, length = setup
-        if (error is None and request_type == 0x80 and request == GET_DESCRIPTOR
-                and value == (STRING_DESCRIPTOR << 8 | self._serial_index.get(dev, -1)) and len(data) > 2):
+        if (error is None and request_type == usb_spec.STANDARD_IN and request == StandardRequest.GET_DESCRIPTOR
+                and value == usb_spec.descriptor_value(DescriptorType.STRING, self._serial_index.get(dev, -1))
+                and len(data) > 2):
             self._serial_of[dev] = data[2:data[0]].decode("utf-16-le", errors="replace")
         record: dict[str, Any] = {
             "type": "control", "t_ms": t_ms, "dur_ms": round(self._t() - t_ms, 3), "dev": dev,
@@ -346,10 +347,10 @@ class RecordingBackend(usb.backend.IBackend):
             n = int(self.inner.ctrl_transfer(dev_handle.inner, bmRequestType, bRequest, wValue, wIndex, data,
                                              timeout))
         except usb.core.USBError as exc:
-            sent = bytes(data) if not bmRequestType & 0x80 else b""
+            sent = bytes(data) if not bmRequestType & usb_spec.DIR_IN else b""
             self.recorder.usb_control(dev_handle.name, setup, sent, started, exc)
             raise
-        payload = bytes(data[:n]) if bmRequestType & 0x80 else bytes(data)
+        payload = bytes(data[:n]) if bmRequestType & usb_spec.DIR_IN else bytes(data)
         self.recorder.usb_control(dev_handle.name, setup, payload, started, None)
         return n
 

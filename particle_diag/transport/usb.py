@@ -16,6 +16,8 @@ import usb.core
 import usb.util
 
 from particle_diag.catalog import timeouts
+from particle_diag.catalog import usb as usb_spec
+from particle_diag.catalog.usb import DescriptorType, StandardRequest
 from particle_diag.errors import (
     DeviceGoneError,
     DeviceInUseError,
@@ -155,7 +157,8 @@ class UsbBus:
             try:
                 # Read the LANGID table ourselves first: pyusb's get_string turns an open failure
                 # (EACCES without udev rules) into a vague ValueError, this keeps the real errno.
-                dev.ctrl_transfer(0x80, 6, 0x0300, 0, 254)
+                dev.ctrl_transfer(usb_spec.STANDARD_IN, StandardRequest.GET_DESCRIPTOR,
+                                  usb_spec.descriptor_value(DescriptorType.STRING), 0, 254)
                 for name, index in (("serial", dev.iSerialNumber), ("product", dev.iProduct),
                                     ("manufacturer", dev.iManufacturer)):
                     strings[name] = usb.util.get_string(dev, index) if index else None
@@ -207,7 +210,7 @@ class UsbDevice:
         self.transfers += 1
         # Only Particle's vendor requests need the dummy byte; a DFU zero-length DNLOAD must stay empty (it is
         # the leave request, reference §4.5).
-        pad = self._pad_empty_out and not data and (request_type & 0x60) == 0x40
+        pad = self._pad_empty_out and not data and (request_type & usb_spec.TYPE_MASK) == usb_spec.TYPE_VENDOR
         payload = b"\x00" if pad else data
         setup = f"OUT {request_type:02x} {request:02x} v={value:04x} i={index:04x} data={hex_data(payload)}"
         try:

@@ -92,7 +92,7 @@ def _module_fact(m: Any) -> ModuleFact:
         "index": m.index,
         "version": m.version,
         "failed_checks": list(m.failed_checks),
-        "dependencies": [{"type": d.type.replace("_", "-"), "index": d.index, "version": d.version}
+        "dependencies": [{"type": d.function.replace("_", "-"), "index": d.index, "version": d.version}
                          for d in getattr(m, "dependencies", [])],
     })
 

@@ -85,7 +85,7 @@ def test_version_replies(entry: dict[str, Any]) -> None:
 
 def _module_view(m: Any) -> dict[str, Any]:
     view = {"function": m.type, "index": m.index, "version": m.version, "location": m.store,
-            "max_size": m.max_size, "deps": [{"function": d.type, "index": d.index, "version": d.version}
+            "max_size": m.max_size, "deps": [{"function": d.function, "index": d.index, "version": d.version}
                                              for d in m.dependencies]}
     if m.hash:
         view["uuid"] = m.hash.upper()

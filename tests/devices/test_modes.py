@@ -6,10 +6,10 @@ import itertools
 
 import pytest
 
-from particle_diag.devices.batch import run_on_devices, worst_exit_code
+from particle_diag.devices.batch import run_on_devices
 from particle_diag.devices.discovery import discover
 from particle_diag.devices.modes import change_mode, reset
-from particle_diag.errors import ExitCode
+from particle_diag.errors import ExitCode, worst_exit_code
 
 MODES = ("normal", "listening", "safe", "dfu")
 PLATFORMS = {"gen2": "electron/3.3.1", "gen3": "boron", "gen4": "p2"}
@@ -142,7 +142,7 @@ def test_all_eight_with_two_failing_keeps_every_outcome(bench):
     failed = {o.record.device_id: o.error.reference for o in outcomes if not o.ok}  # type: ignore[union-attr]
     assert failed == {vb.bench.devices[6].device_id: "mode.timeout", vb.bench.devices[7].device_id: "device.protected"}
     assert all(d.mode == "dfu" for d in vb.bench.devices[:6])
-    assert worst_exit_code(outcomes) == ExitCode.PROTECTED
+    assert worst_exit_code(o.error.exit_code for o in outcomes if o.error) == ExitCode.PROTECTED
 
 
 def test_cli_enter_json_lists_every_device_and_exits_with_the_worst_code(pdiag):

@@ -14,7 +14,7 @@ from particle_diag.devices.host import Host
 from particle_diag.devices.identify import Identity, ModuleSummary, identify
 from particle_diag.devices.record import DeviceRecord
 from particle_diag.errors import DeviceGoneError, DeviceTimeoutError, ExitCode, PermissionDeniedError
-from particle_diag.factory.runner import CheckRunner, DeviceResult, Operations, Progress, overall_exit_code
+from particle_diag.factory.runner import CheckRunner, DeviceProgress, DeviceResult, Operations, overall_exit_code
 from particle_diag.factory.spec import parse_spec_text
 
 SPEC = '[expect]\nplatform = "boron"\nmin_device_os = "4.0.0"\nmode = "normal"\niccid = true\n'
@@ -177,7 +177,7 @@ def test_a_bug_in_one_worker_does_not_stop_the_others(fake: FakeDevices, clock: 
 
 
 def test_progress_and_results_are_reported(fake: FakeDevices, clock: FakeClock) -> None:
-    seen: list[Progress] = []
+    seen: list[DeviceProgress] = []
     done: list[DeviceResult] = []
     run(SPEC, fake, clock, on_progress=seen.append, on_result=done.append)
     assert [p.phase for p in seen] == ["step", "expect", "done"]

@@ -11,6 +11,7 @@ from typing import TypeVar
 
 import pytest
 
+from particle_diag.catalog.dfu import DfuState, DfuStatusCode
 from particle_diag.catalog.platforms import by_name
 from particle_diag.clock import FakeClock
 from particle_diag.errors import (
@@ -24,8 +25,6 @@ from particle_diag.protocol.dfu import (
     DfuClient,
     DfuCommandError,
     DfuProtectedError,
-    DfuState,
-    DfuStatusCode,
     DfuStatusError,
     FlashInterruptedError,
 )

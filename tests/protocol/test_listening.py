@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from particle_diag.catalog.module_functions import ModuleDependency
 from particle_diag.errors import ProtocolError
 from particle_diag.protocol import listening
 from particle_diag.protocol.listening import (
@@ -18,7 +19,6 @@ from particle_diag.protocol.listening import (
     parse_version,
     parse_version_info,
 )
-from particle_diag.protocol.messages import ModuleDependency
 
 DEVICE_ID = "e00fce68aaaabbbbccccdddd"
 SECRET = "ABCDEFGHIJKLMN0"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from particle_diag.catalog.module_functions import ModuleDependency
 from particle_diag.catalog.results import RESULT_CODES, result_name
 from particle_diag.errors import ProtocolError
 from particle_diag.protocol import messages as msg
@@ -15,7 +16,6 @@ from particle_diag.protocol.messages import (
     DiagnosticInfo,
     InterfaceEntry,
     InterfaceList,
-    ModuleDependency,
     ModuleInfo,
     ModuleInfoReply,
     NetworkInterface,

@@ -7,9 +7,10 @@ from dataclasses import replace
 
 import pytest
 
+from particle_diag.catalog.module_functions import ModuleDependency
 from particle_diag.protocol import listening
 from particle_diag.protocol.listening import Identity
-from particle_diag.protocol.messages import DiagnosticInfo, ModuleDependency, ModuleInfo
+from particle_diag.protocol.messages import DiagnosticInfo, ModuleInfo
 from particle_diag.sim.console import ConsoleDevice, ListeningConsole
 
 SECRET = "SIMSECRETCCDDDD"

@@ -6,8 +6,8 @@ import struct
 
 import pytest
 
+from particle_diag.catalog.dfu import DfuRequest, DfuState, DfuStatusCode
 from particle_diag.catalog.platforms import by_name
-from particle_diag.protocol.dfu import DfuRequest, DfuState, DfuStatusCode
 from particle_diag.sim.dfu_target import GEN2_COMMANDS, DfuTarget
 from particle_diag.sim.flash import FlashAccessError, FlashTiming, VirtualFlash
 from particle_diag.sim.usbdev import NoReply, SetupPacket, Stall, Unplugged

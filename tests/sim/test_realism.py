@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from particle_diag import semver
 from particle_diag.catalog.memory_map import for_platform
 from particle_diag.catalog.platforms import all_platforms, by_name
 from particle_diag.clock import FakeClock
@@ -48,7 +49,7 @@ def _era_cases() -> list[str]:
     eras = tomllib.loads((Path(deviceos.__file__).parent / "data" / "deviceos_modules.toml").read_text())["era"]
     for era in eras:
         platform = groups[era["group"]][0]
-        if by_name(platform).generation == 2 and deviceos.version_key(era["since"]) >= deviceos.version_key(GEN2_LAST):
+        if by_name(platform).generation == 2 and semver.parse(era["since"]) >= semver.parse(GEN2_LAST):
             continue
         if re.fullmatch(r"\d+\.\d+\.\d+(-rc\.\d+)?", era["since"]):  # releases and release candidates
             specs.append(f"{platform}/{era['since']}")
@@ -92,13 +93,13 @@ def _describe_reply_has_the_captured_form(spec: str) -> None:
     body = json.loads(text)
     shapes = _describe_shapes()
     assert tuple(body) in shapes["top"] and body["p"] == device.platform.id
-    legacy = deviceos.version_key(version) < deviceos.version_key("2.2.0")
+    legacy = semver.parse(version) < semver.parse("2.2.0")
     for entry in body["m"]:
         assert tuple(entry) in shapes["module"], entry
         assert isinstance(entry["s"], int) and entry["s"] > 0 and entry["l"] in "mbft"
         assert entry["vc"] == 30  # every capture checks all four validity bits
         if "f" not in entry:  # an empty slot: listed only before 1.1.0, with nothing passed
-            assert deviceos.version_key(version) < deviceos.version_key("1.1.0-rc.1") and entry["vv"] == 0
+            assert semver.parse(version) < semver.parse("1.1.0-rc.1") and entry["vv"] == 0
             continue
         assert entry["vv"] == 30, entry  # a healthy device passes every check
         assert entry["f"] in "bsuamcr" and re.fullmatch(r"\d+", entry["n"]) and isinstance(entry["v"], int)
@@ -119,7 +120,7 @@ def _module_numbers_follow_device_os(spec: str) -> None:
     assert systems and all(m.version == release.system_module for m in systems)
     users = [m for m in found if m.type == "user_part"]
     for user in users:  # the application was built against the system part actually present
-        assert {(d.type, d.version) for d in user.dependencies} <= {(s.type, s.version) for s in systems}
+        assert {(d.function, d.version) for d in user.dependencies} <= {(s.type, s.version) for s in systems}
         assert user.hash and len(user.hash) == 64
     assert all(m.max_size and m.size and m.size <= m.max_size for m in found)
     assert all(m.checked_flags == 30 and m.passed_flags == 30 for m in found)
@@ -145,8 +146,8 @@ def _flash_holds_the_modules_at_their_addresses(spec: str) -> None:
         # the module lies in a region of the catalog's memory map that may hold it.  The map describes Device
         # OS 6.2.0's layout (Gen 2 layouts never changed); the SoftDevice ends before the MBR parameter page at
         # 0x27000 in every era, also where the slot bound ran on to 0x30000.
-        old_layout = device.platform.generation > 2 and deviceos.version_key(
-            device.firmware.device_os) < deviceos.version_key("6.2.0")
+        old_layout = device.platform.generation > 2 and semver.parse(
+            device.firmware.device_os) < semver.parse("6.2.0")
         if old_layout and raw is None:
             continue
         memory = for_platform(device.platform.name)
@@ -304,6 +305,6 @@ def test_boron_2_0_0_modules_match_serial_inspect() -> None:
         line = f"{names[kind]} module #{index} - version {m.version}, main location, {m.max_size} bytes max size"
         assert line in text
     boot = found[("bootloader", 0)]
-    assert [(d.type, d.index, d.version) for d in boot.dependencies] == [("system_part", 1, 1102)]
+    assert [(d.function, d.index, d.version) for d in boot.dependencies] == [("system_part", 1, 1102)]
     system = found[("system_part", 1)]
-    assert [(d.type, d.version) for d in system.dependencies] == [("bootloader", 1003), ("radio_stack", 202)]
+    assert [(d.function, d.version) for d in system.dependencies] == [("bootloader", 1003), ("radio_stack", 202)]

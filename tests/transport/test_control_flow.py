@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from particle_diag.catalog.requests import ServiceRequest
 from particle_diag.clock import FakeClock
 from particle_diag.devices.discovery import discover
 from particle_diag.devices.session import control_session
@@ -12,7 +13,6 @@ from particle_diag.protocol import messages
 from particle_diag.protocol.control import (
     MAX_ACTIVE_REQUESTS,
     POLL_SCHEDULE_S,
-    SERVICE_INIT,
     ControlClient,
     parse_service_reply,
 )
@@ -78,9 +78,9 @@ def test_four_request_limit_busy_is_retried(make_bench):
     usb_dev = UsbBus(vb.host.usb.backend).open(_only(vb).usb)
     # Occupy all four slots with requests that wait for a payload that never comes.
     for _ in range(MAX_ACTIVE_REQUESTS):
-        reply = parse_service_reply(usb_dev.control_in(0xC0, SERVICE_INIT, 10, 1, 64))
+        reply = parse_service_reply(usb_dev.control_in(0xC0, ServiceRequest.INIT, 10, 1, 64))
         assert reply.status == 0
-    fifth = parse_service_reply(usb_dev.control_in(0xC0, SERVICE_INIT, 0, 72, 64))
+    fifth = parse_service_reply(usb_dev.control_in(0xC0, ServiceRequest.INIT, 0, 72, 64))
     assert fifth.status_name == "BUSY"
     client = ControlClient(usb_dev, clock=FakeClock(), request_timeout_s=2)
     with pytest.raises(DeviceTimeoutError):

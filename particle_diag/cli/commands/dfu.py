@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from particle_diag.catalog import timeouts
+from particle_diag.cli.commands.mode import TimeoutOpt
 from particle_diag.cli.consent import YesOpt, obtain
 from particle_diag.cli.state import AppState
 from particle_diag.errors import UsageError
@@ -29,8 +30,6 @@ AltOpt = Annotated[int, typer.Option("--alt", min=0, metavar="N",
 AddressOpt = Annotated[str, typer.Option("--address", metavar="A", help="Start address, hex (0x...) or decimal.")]
 LengthOpt = Annotated[str, typer.Option("--length", metavar="L", help="Number of bytes, hex (0x...) or decimal.")]
 EnterOpt = Annotated[bool, typer.Option("--enter", help="Switch the device to DFU mode first if it is not in it.")]
-TimeoutOpt = Annotated[float, typer.Option("--timeout", envvar="PDIAG_MODE_TIMEOUT", min=0.1, metavar="SECONDS",
-                                           help="How long to wait for the device to change mode.")]
 
 PLAIN_STEPS = 10  # progress lines when stderr is not a terminal: one every 10 %
 
@@ -83,7 +82,7 @@ def read_command(ctx: typer.Context,
     yes = yes or state.yes  # `pdiag --yes CMD` and `pdiag CMD --yes` mean the same
     start, size = parse_number(address, "--address"), parse_length(length)
     overwrite = obtain(lambda consent: check_output(file, overwrite=consent, what="output file"), yes)
-    with _session(state, device, enter, timeout) as session, Progress(state, "read", start, size) as bar:
+    with _session(state, device, enter, timeout) as session, TransferBar(state, "read", start, size) as bar:
         data, report = read_memory(session, alt, start, size, bar.update)
     write_atomic(file, data, overwrite=overwrite, what="output file")
     _finish(state, report, f"read {report.length} bytes from", f"into {file}")
@@ -107,7 +106,7 @@ def write_command(ctx: typer.Context,
     record = _select(state, device)
     consent = obtain(lambda c: preflight_raw(record, alt, start, len(data), consent=c, verb="write"), yes)
     with _session(state, device, enter, timeout, record) as session, \
-            Progress(state, "write", start, len(data)) as bar:
+            TransferBar(state, "write", start, len(data)) as bar:
         rerun = f"pdiag dfu write {file} {record.device_id or ''} --alt {alt} --address 0x{start:X}" \
             + (" --yes" if consent else "")
         report = write_memory(session, alt, start, data, bar.update, verify=verify, consent=consent,
@@ -171,7 +170,7 @@ def flash_command(
                                                     overwrite=c,
                                                     recovery=_rerun(state, file, record, backup, factory, False)),
                             yes)
-    with Progress(state, "write", prepared.plan.address, len(prepared.plan.image)) as bar:
+    with TransferBar(state, "write", prepared.plan.address, len(prepared.plan.image)) as bar:
         result = flash_device(record, state.host, prepared, progress=bar.update, stage=bar.stage, timeout_s=timeout)
     if state.json:
         print_json(envelope("flash", result.to_dict()))
@@ -278,7 +277,7 @@ def _rate(bytes_per_second: float) -> str:
     return f"{bytes_per_second / 1024:.1f} KiB/s"
 
 
-class Progress:
+class TransferBar:
     """A rich progress bar when stderr is a terminal, else a plain line every 10 % on stderr (none in --json
     mode unless -v). ``stage`` prints what is happening between the bars (entering DFU, verifying...)."""
 
@@ -290,7 +289,7 @@ class Progress:
         self._task = None
         self._next_step = 1
 
-    def __enter__(self) -> Progress:
+    def __enter__(self) -> TransferBar:
         if not self.plain and not self.quiet:
             from rich.progress import BarColumn, DownloadColumn, TextColumn, TimeRemainingColumn, TransferSpeedColumn
             from rich.progress import Progress as RichProgress

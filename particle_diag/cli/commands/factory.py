@@ -22,7 +22,7 @@ from particle_diag.cli.consent import YesOpt
 from particle_diag.cli.state import AppState
 
 if TYPE_CHECKING:
-    from particle_diag.factory.runner import CheckReport, DeviceResult, Progress
+    from particle_diag.factory.runner import CheckReport, DeviceProgress, DeviceResult
 
 SpecOpt = Annotated[Path, typer.Option("--spec", "-s", metavar="FILE", help="The station spec (TOML, "
                                        "docs/factory.md).", dir_okay=False)]
@@ -148,13 +148,11 @@ class _CheckDisplay:
 
     def queue(self, records: list[Any]) -> None:
         """Every device has a row from the start, in bus order."""
-        from particle_diag.factory.runner import device_key
-
         for r in records:
-            self.rows[device_key(r)] = {"platform": r.platform.name if r.platform else None, "verdict": None,
-                                        "detail": "", "step": "queued", "phase": "queued", "elapsed": 0.0}
+            self.rows[r.key] = {"platform": r.platform.name if r.platform else None, "verdict": None,
+                                "detail": "", "step": "queued", "phase": "queued", "elapsed": 0.0}
 
-    def progress(self, p: Progress) -> None:
+    def progress(self, p: DeviceProgress) -> None:
         with self.lock:
             row = self.rows.setdefault(p.key, {"platform": p.platform, "verdict": None, "detail": ""})
             row.update(step=f"{p.step}/{p.steps} {p.text}" if p.phase != "done" else f"{p.step}/{p.steps}",
@@ -243,7 +241,7 @@ def watch_command(
                                                             "'added' (and check them with --check).")] = False,
     settle: Annotated[float, typer.Option("--settle", min=0.0, metavar="SECONDS",
                                           help="A device gone for less than this is re-enumerating, not "
-                                               "removed.")] = 2.0,
+                                               "removed.")] = timeouts.WATCH_SETTLE_S,
     jsonl: JsonlOpt = False,
 ) -> None:
     from particle_diag.factory.watch import Watcher

@@ -69,17 +69,17 @@ def _run(state: AppState, command: str, selectors: list[str], all_devices: bool,
          action: Callable[[DeviceRecord], ModeChange]) -> None:
     from particle_diag.cli.output import envelope, print_json
     from particle_diag.cli.render import render_outcomes
-    from particle_diag.devices.batch import run_on_devices, worst_exit_code
+    from particle_diag.devices.batch import run_on_devices
     from particle_diag.devices.discovery import discover
     from particle_diag.devices.select import select
+    from particle_diag.errors import worst_error
 
     chosen = select(discover(state.host), selectors, all_devices=all_devices)
     outcomes = run_on_devices(chosen, action, state.host.clock)
-    code = worst_exit_code(outcomes)
+    worst = worst_error(o.error for o in outcomes)
+    code = int(worst.exit_code) if worst else 0
     if state.json:
-        failed = [o for o in outcomes if o.error is not None]
-        worst = max(failed, key=lambda o: int(o.error.exit_code)).error.as_dict() if failed else None  # type: ignore[union-attr]
-        print_json(envelope(command, {"devices": [o.to_dict() for o in outcomes]}, worst))
+        print_json(envelope(command, {"devices": [o.to_dict() for o in outcomes]}, worst.as_dict() if worst else None))
     else:
         render_outcomes(outcomes)
     if code:
