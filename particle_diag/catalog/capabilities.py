@@ -32,10 +32,31 @@ def has_control_service(generation: int, version: str) -> bool:
 
 
 def supports_request(generation: int, version: str, type_id: int) -> bool:
+    """Whether this Device OS handles ``type_id``: >= its ``since`` for the generation ("never": not at all),
+    and below its ``until`` (a request later versions answer NOT_SUPPORTED)."""
     if not has_control_service(generation, version):
         return False
-    since = _since(_table()["request"].get(str(type_id), {}), generation)
-    return since is None or semver.at_least(version, since)
+    entry = _table()["request"].get(str(type_id), {})
+    since = _since(entry, generation)
+    if since == "never":
+        return False
+    until = entry.get("until")
+    return (since is None or semver.at_least(version, since)) and (until is None or
+                                                                      not semver.at_least(version, until))
+
+
+def setup_done_flag(generation: int, version: str) -> str | None:
+    """How this Device OS treats the setup-done flag (requests 73/74): ``"dct"`` a real flag the device
+    boots by, ``"always"`` ignored and always reported done (>= 4.0.0), None no such flag (NOT_SUPPORTED)."""
+    facts = _table()["setup_done"]
+    if semver.at_least(version, facts["deprecated_since"]):
+        return "always"
+    return "dct" if generation in facts["generations"] else None
+
+
+def diagnostics_terminator(version: str) -> bool:
+    """Whether this Device OS ends its diagnostics JSON with the legacy ``"_":""`` member."""
+    return any(semver.in_range(version, low, high) for low, high in _table()["diagnostics_terminator"]["ranges"])
 
 
 def imei_in_iccid_reply(version: str) -> bool:

@@ -27,14 +27,36 @@ class RequestType(IntEnum):
     START_LISTENING = 70
     STOP_LISTENING = 71
     GET_DEVICE_MODE = 72
+    # Gen 3 "setup done" flag (DCT byte; device-os system/src/control/config.cpp; device-os-protobuf
+    # control/config.proto SetDeviceSetupDoneRequest/IsDeviceSetupDoneRequest type_id 73/74).
+    SET_DEVICE_SETUP_DONE = 73
+    IS_DEVICE_SETUP_DONE = 74
     GET_PROTECTED_STATE = 76
     SET_PROTECTED_STATE = 77
     GET_MODULE_INFO = 90
     DIAGNOSTIC_INFO = 100
+    # Server key, address and protocol (control/config.proto GetSecurityKeyRequest 211,
+    # GetServerAddressRequest 221, GetServerProtocolRequest 223); Device OS answers them only on Gen 2
+    # (config.cpp `#if !HAL_PLATFORM_NRF52840` up to 3.x; NOT_SUPPORTED everywhere from 4.0.0).
+    GET_SECURITY_KEY = 211
+    GET_SERVER_ADDRESS = 221
+    GET_SERVER_PROTOCOL = 223
+    # The rainbow ("nyan") LED signal (control/config.proto StartNyanSignalRequest 230 / Stop 231;
+    # config.cpp handleStartNyanRequest -> Spark_Signal; particle-usb src/device.js startNyanSignal).
+    START_NYAN_SIGNAL = 230
+    STOP_NYAN_SIGNAL = 231
     CLOUD_GET_CONNECTION_STATUS = 300
     CLOUD_DISCONNECT = 302
     NETWORK_GET_INTERFACE_LIST = 400
     NETWORK_GET_INTERFACE = 401
+    # Wi-Fi (control/wifi_new.proto GetCurrentNetworkRequest 505, ScanNetworksRequest 506; particle-usb
+    # src/wifi-device.js getCurrentWifiNetwork / scanWifiNetworks): Gen 3+ Wi-Fi platforms.
+    WIFI_GET_CURRENT_NETWORK = 505
+    WIFI_SCAN_NETWORKS = 506
+    # Cellular (control/cellular.proto GetAccessPointRequest 551, GetActiveSimRequest 553; particle-usb
+    # src/cellular-device.js getActiveSim).
+    CELLULAR_GET_ACCESS_POINT = 551
+    CELLULAR_GET_ACTIVE_SIM = 553
     CELLULAR_GET_ICCID = 554
     # Log handlers (device-os-protobuf control/logging.proto type_id options; particle-usb src/request.js)
     ADD_LOG_HANDLER = 1100

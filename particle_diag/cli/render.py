@@ -117,7 +117,6 @@ def render_outcomes(outcomes: list) -> None:  # type: ignore[type-arg]
     """One line per device: old -> new mode and the time taken on stdout, or the error and its hint on
     stderr (results on stdout, problems on stderr, as in every command)."""
     out = console()
-    err = console(stderr=True)
     for o in outcomes:
         who = o.record.device_id or o.record.label
         if o.ok:
@@ -129,13 +128,21 @@ def render_outcomes(outcomes: list) -> None:  # type: ignore[type-arg]
                           f"[dim]({change.path})[/]")
             for note in change.notes:
                 out.print(f"    [dim]note: {note}[/]")
-        elif isinstance(o.error, OperationInterrupted):  # step, device state, recovery: one line each, stderr
-            err = console(stderr=True)
-            err.print(f"[red]INTERRUPTED[/] {escape(o.error.message)} [dim]({o.error.reference})[/]")
-            err.print(f"    [yellow]device:[/] {escape(o.error.device_state or 'unknown')}")
-            err.print(f"    [yellow]hint:[/] {escape(o.error.hint)}")
         else:
-            message = o.error.message if who in o.error.message else f"{who}: {o.error.message}"
-            err.print(f"[red]FAIL[/] {message} [dim]({o.error.reference})[/]")
-            if o.error.hint:
-                err.print(f"    [yellow]hint:[/] {o.error.hint}")
+            render_failure(o)
+
+
+def render_failure(o) -> None:  # type: ignore[no-untyped-def]
+    """A device the command could not handle, on stderr: FAIL, the message and its hint (or, when interrupted,
+    the step, the device's state and the recovery)."""
+    err = console(stderr=True)
+    who = o.record.device_id or o.record.label
+    if isinstance(o.error, OperationInterrupted):  # step, device state, recovery: one line each, stderr
+        err.print(f"[red]INTERRUPTED[/] {escape(o.error.message)} [dim]({o.error.reference})[/]")
+        err.print(f"    [yellow]device:[/] {escape(o.error.device_state or 'unknown')}")
+        err.print(f"    [yellow]hint:[/] {escape(o.error.hint)}")
+    else:
+        message = o.error.message if who in o.error.message else f"{who}: {o.error.message}"
+        err.print(f"[red]FAIL[/] {message} [dim]({o.error.reference})[/]")
+        if o.error.hint:
+            err.print(f"    [yellow]hint:[/] {o.error.hint}")

@@ -138,7 +138,14 @@ def _fill_from_requests(ident: Identity, client: ControlClient, record: DeviceRe
     if data is not None:
         ident.cloud_status = messages.decode_reply(R.CLOUD_GET_CONNECTION_STATUS, data).status
     if p is not None and p.has("cellular"):
-        data = _optional(client, R.CELLULAR_GET_ICCID)
+        from particle_diag.protocol.control import RequestFailed
+
+        try:
+            data = _optional(client, R.CELLULAR_GET_ICCID)
+        except RequestFailed as exc:  # the modem could not read the SIM (none inserted, or not powered yet)
+            data = None
+            ident.notes.append(f"ICCID not readable: the modem answered {exc.message.split(': ')[-1]} "
+                               "(no SIM, or the modem is not up yet)")
         if data is not None:
             reply = messages.decode_reply(R.CELLULAR_GET_ICCID, data)
             ident.iccid, ident.imei = reply.iccid or None, reply.imei or None

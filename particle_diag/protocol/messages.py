@@ -19,6 +19,7 @@ from typing import Any
 
 from google.protobuf.message import DecodeError, Message
 
+from particle_diag.catalog.diagnostics import LEGACY_TERMINATOR
 from particle_diag.catalog.module_functions import ModuleDependency
 from particle_diag.catalog.requests import RequestType
 from particle_diag.errors import ProtocolError
@@ -179,6 +180,8 @@ class NetworkInterface:
     mtu: int = 0
     metric: int = 0
     profile: bytes = b""  # e.g. the Wi-Fi SSID
+    addresses: tuple[str, ...] = ()  # "192.168.1.10/24", "fe80::1/64" (IPv4 first, then IPv6)
+    gateway: str | None = None  # the IPv4 gateway, when the device reports one
 
 
 @dataclass(frozen=True)
@@ -353,6 +356,8 @@ def parse_diagnostics_json(text: str) -> DiagnosticInfo:
     values: dict[str, int | float] = {}
     errors: dict[str, int] = {}
     for name, value in data.items():
+        if name == LEGACY_TERMINATOR and value == "":
+            continue  # the trailer of Device OS < 2.2.0 and 3.0-3.1 (catalog/data/capabilities.toml)
         if isinstance(value, dict) and isinstance(value.get("err"), int):
             errors[name] = value["err"]  # the source failed to report (reference §2.4, request 100)
         elif isinstance(value, int | float) and not isinstance(value, bool):
@@ -362,9 +367,12 @@ def parse_diagnostics_json(text: str) -> DiagnosticInfo:
     return DiagnosticInfo(values, errors)
 
 
-def diagnostics_json(info: DiagnosticInfo) -> str:
-    """The compact JSON Device OS prints (values, then failed sources as ``{"err":code}``)."""
+def diagnostics_json(info: DiagnosticInfo, *, terminator: bool = False) -> str:
+    """The compact JSON Device OS prints (values, then failed sources as ``{"err":code}``), with the legacy
+    ``"_":""`` trailer when ``terminator`` (Device OS < 2.2.0 and 3.0-3.1)."""
     data: dict[str, object] = {**info.values, **{k: {"err": v} for k, v in info.errors.items()}}
+    if terminator:
+        data[LEGACY_TERMINATOR] = ""
     return json.dumps(data, separators=(",", ":"))
 
 
@@ -383,19 +391,57 @@ def _diagnostics_encode(value: DiagnosticInfo) -> bytes:
 
 
 # -- network interfaces (requests 400, 401) --
+def _address_to_py(a: pb.InterfaceAddress) -> str:
+    import ipaddress
+
+    ip = a.address
+    if ip.HasField("v4"):
+        text = str(ipaddress.IPv4Address(ip.v4.address))
+    elif ip.HasField("v6"):
+        try:
+            text = str(ipaddress.IPv6Address(bytes(ip.v6.address)))
+        except ipaddress.AddressValueError as exc:
+            raise ProtocolError(f"an IPv6 address of {len(ip.v6.address)} bytes: {exc}") from exc
+    else:
+        raise ProtocolError("an interface address without an IPv4 or IPv6 value")
+    return f"{text}/{a.prefix_length}"
+
+
+def _address_from_py(text: str) -> pb.InterfaceAddress:
+    import ipaddress
+
+    iface = ipaddress.ip_interface(text)
+    ip = (pb.IpAddress(v4=pb.Ipv4Address(address=int(iface.ip))) if iface.version == 4
+          else pb.IpAddress(v6=pb.Ipv6Address(address=iface.ip.packed)))
+    return pb.InterfaceAddress(address=ip, prefix_length=iface.network.prefixlen)
+
+
 def _interface_to_py(reply: pb.NetworkGetInterfaceReply) -> NetworkInterface:
+    import ipaddress
+
     i = reply.interface
+    addresses = tuple(_address_to_py(a) for a in (*i.ipv4_config.addresses, *i.ipv6_config.addresses))
+    gateway = str(ipaddress.IPv4Address(i.ipv4_config.gateway.address)) if i.ipv4_config.HasField("gateway") \
+        else None
     return NetworkInterface(
         index=i.index, name=i.name, type=enum_name(INTERFACE_TYPES, i.type), flags=i.flags,
         ext_flags=i.ext_flags,
         mac=format_mac(i.hw_address), mtu=i.mtu, metric=i.metric, profile=bytes(i.profile),
+        addresses=addresses, gateway=gateway,
     )
 
 
 def _interface_from_py(v: NetworkInterface) -> pb.NetworkGetInterfaceReply:
+    import ipaddress
+
+    parsed = [_address_from_py(a) for a in v.addresses]
+    v4 = [a for a in parsed if a.address.HasField("v4")]
+    v6 = [a for a in parsed if a.address.HasField("v6")]
+    gateway = pb.Ipv4Address(address=int(ipaddress.IPv4Address(v.gateway))) if v.gateway else None
     return pb.NetworkGetInterfaceReply(interface=pb.Interface(
         index=v.index, name=v.name, type=enum_value(INTERFACE_TYPES, v.type), flags=v.flags,
         ext_flags=v.ext_flags, hw_address=parse_mac(v.mac), mtu=v.mtu, metric=v.metric, profile=v.profile,
+        ipv4_config=pb.Ipv4Config(addresses=v4, gateway=gateway), ipv6_config=pb.Ipv6Config(addresses=v6),
     ))
 
 
@@ -446,6 +492,17 @@ REQUESTS: dict[int, RequestSpec] = {s.id: s for s in (
         lambda v: pb.CellularGetIccidReply(iccid=v.iccid or "", imei=v.imei or ""))),
 )}
 del R
+
+
+def _extend() -> None:
+    # The bench-toolkit requests (setup done, server, nyan, Wi-Fi, cellular) live in their own module to keep
+    # this one small; it builds on the helpers above, so it is imported once they exist.
+    from particle_diag.protocol import toolkit_messages
+
+    REQUESTS.update({s.id: s for s in toolkit_messages.SPECS})
+
+
+_extend()
 
 
 def spec_for(type_id: int) -> RequestSpec:

@@ -164,7 +164,10 @@ class ListeningConsole:
     def _diagnostics(self) -> str:
         if self._older_than(DIAGNOSTICS_SINCE):
             return ""
-        return diagnostics_json(self.device.diagnostics) + CRLF
+        from particle_diag.catalog.capabilities import diagnostics_terminator
+
+        terminator = diagnostics_terminator(self.device.device_os)
+        return diagnostics_json(self.device.diagnostics, terminator=terminator) + CRLF
 
     def _flash(self) -> str:
         if self._ymodem_removed:

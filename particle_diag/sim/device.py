@@ -63,6 +63,12 @@ class FirmwareState:
     serial_number: str | None = None
     secret: str | None = None
     reset_reason: int = reset_reasons.POWER_DOWN  # sys:reset: why the device last restarted
+    boot_time: float = 0.0  # clock time of the last start (sys:uptime counts from it)
+    nyan: bool = False  # the rainbow signal (requests 230/231): LED state, gone at a reset
+    setup_done: bool = True  # the Gen 3 DCT flag of requests 73/74 (sim/firmware.py)
+    server_protocol: str = "udp"  # what the DCT says the device connects with (requests 221/223)
+    server_address: str = "$id.udp.particle.io"
+    server_port: int = 5684
 
 
 class VirtualDevice:
@@ -102,13 +108,19 @@ class VirtualDevice:
         self.behaviour.service.mute_after_init = spec.has("mute")
         self.behaviour.service.raw_requests = capabilities.has_raw_requests(spec.device_os)
         self.behaviour.service.service_requests = capabilities.has_control_service(gen, spec.device_os)
+        self.fault_flags = spec.flags  # the vitals faults (+weaksignal, +nosim, ...) read by sim/vitals.py
         self.firmware = FirmwareState(
             device_os=spec.device_os,
-            cloud="disconnected" if spec.has("offline") or spec.mode == "listening" else "connected",
             protected=spec.has("protected"),
             failed_dependency=spec.has("faildep") or spec.mode == "safe",
+            boot_time=clock.monotonic() - 3600.0,  # on the bench for an hour already
+            setup_done=not spec.has("nosetup"),
             **_identity(spec),
         )
+        self.firmware.cloud = "disconnected" if spec.mode == "listening" else self.cloud_when_running()
+        from particle_diag.sim.firmware import server_settings
+
+        server_settings(self)
         self.service = ControlService(self._run_request, clock, self.behaviour.service, self._raw_in, self._raw_out)
         self.alt = 0
         self.descriptors = hostile.descriptors(self.hostile, self._build_descriptors())
@@ -261,8 +273,20 @@ class VirtualDevice:
         return hostile.control_reply(self.hostile, type_id, *firmware.handle(self, type_id, payload))
 
     # -- mode changes -------------------------------------------------------------------------------------
+    def cloud_when_running(self) -> str:
+        """The cloud status the application reaches on its own, given the fault flags (sim/vitals.py)."""
+        flags = self.fault_flags
+        if {"offline", "nosim", "weaksignal"} & flags:
+            return "disconnected"
+        return "connecting" if {"wrongserver", "clouderror"} & flags else "connected"
+
     def _mode_after_reset(self) -> str:
-        return "safe" if self.firmware.failed_dependency else "normal"
+        if self.firmware.failed_dependency:
+            return "safe"
+        if not self.firmware.setup_done and capabilities.setup_done_flag(
+                self.platform.generation, self.firmware.device_os) == "dct":
+            return "listening"  # a Gen 3 device on Device OS < 4.0 without its setup-done flag
+        return "normal"
 
     def reset_into(self, mode: str, delay_s: float | None = None) -> None:
         """Leave the bus after the firmware's reset delay and come back in ``mode`` (with its PID)."""
@@ -283,7 +307,7 @@ class VirtualDevice:
         with self.lock:
             if self.mode == "listening":
                 self.mode = self._mode_after_reset()
-                self.firmware.cloud = "connected"
+                self.firmware.cloud = self.cloud_when_running()
         self._start_app(boot=False)
         self._notify("mode")
 
@@ -302,6 +326,12 @@ class VirtualDevice:
             reason = (reset_reasons.DFU_MODE if before == "dfu" else reset_reasons.SAFE_MODE if mode == "safe"
                       else reset_reasons.USER)
         self.firmware.reset_reason = reason
+        self.firmware.boot_time = self.clock.monotonic()
+        self.firmware.nyan = False  # the LED signal lives in RAM
+        if mode == "listening" or (mode != "dfu" and self._mode_after_reset() == "listening"):
+            self.firmware.cloud = "disconnected"
+        elif mode != "dfu":
+            self.firmware.cloud = self.cloud_when_running()
         self.detach()
         if self.behaviour.never_return:
             return
@@ -339,6 +369,10 @@ class VirtualDevice:
         if port is not None:
             port.close()
         self._notify("remove")
+
+    def notify_state(self) -> None:
+        """Firmware state a person would see changed (the LED, the setup flag): attachments may show it."""
+        self._notify("state")
 
     def _notify(self, event: str) -> None:
         for listener in list(self.listeners):
@@ -411,7 +445,8 @@ def _identity(spec: DeviceSpec) -> dict[str, str | None]:
     p = spec.platform
     out: dict[str, str | None] = {}
     if p.has("cellular"):
-        out["iccid"] = "89014103" + digits[:12]  # 20 digits, as real ICCIDs print (FACTS.md: 89010303300014910310)
+        # 20 digits, as real ICCIDs print (FACTS.md: 89010303300014910310); none without a SIM (+nosim)
+        out["iccid"] = None if spec.has("nosim") else "89014103" + digits[:12]
         out["imei"] = "35" + digits[-13:]  # 15 digits
     if p.has("wifi"):
         # Gen 2 Wi-Fi modules are USI's (particle-cli src/cmd/serial.js patches the USI OUIs 6c:0b:84, 44:39:c4);

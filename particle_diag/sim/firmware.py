@@ -104,9 +104,75 @@ def modules(device: VirtualDevice, *, include_empty: bool = False) -> list[m.Mod
 
 
 def diagnostics(device: VirtualDevice) -> m.DiagnosticInfo:
-    cloud_code = {"disconnected": 0, "connecting": 1, "connected": 2, "disconnecting": 3}[device.firmware.cloud]
-    return m.DiagnosticInfo(values={"sys:uptime": 3600, "mem:free": 81920, "net:stat": 4 if cloud_code else 1,
-                                    "cloud:stat": cloud_code, "sys:reset": device.firmware.reset_reason})
+    from particle_diag.sim.vitals import diagnostics as vitals
+
+    return vitals(device)
+
+
+def diagnostics_reply(device: VirtualDevice) -> bytes:
+    """The JSON text Device OS sends, with the legacy ``"_":""`` trailer where that version wrote one."""
+    terminator = capabilities.diagnostics_terminator(device.firmware.device_os)
+    return m.diagnostics_json(diagnostics(device), terminator=terminator).encode()
+
+
+def server_settings(device: VirtualDevice) -> None:
+    """What the DCT holds for the cloud connection: Particle's defaults (system/src/server_config.cpp:
+    "$id.udp.particle.io":5684 for UDP; Gen 2 Photon/P1 connect over TCP, "device.spark.io":5683 in 0.x-3.x
+    firmware, system_cloud_connection.cpp), or a local server with +wrongserver."""
+    fw, p = device.firmware, device.platform
+    if p.generation == 2 and not p.has("cellular"):
+        fw.server_protocol, fw.server_address, fw.server_port = "tcp", "device.spark.io", 5683
+    if "wrongserver" in device.fault_flags:
+        fw.server_address = "192.168.1.50"
+
+
+def server_key(device: VirtualDevice) -> bytes:
+    """A DER public key in the shape Device OS stores (EC P-256 SubjectPublicKeyInfo for UDP, RSA for TCP):
+    made-up key material, deterministic per device; a +wrongserver device holds a different one."""
+    import hashlib
+
+    seed = f"server-key:{device.firmware.server_address}".encode()
+    body = (hashlib.sha256(seed).digest() + hashlib.sha256(seed + b"2").digest())[:64]
+    ec_prefix = bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d03010703420004")  # X.509 SPKI, P-256
+    return ec_prefix + body
+
+
+def _toolkit_request(device: VirtualDevice, type_id: int, payload: bytes) -> tuple[int, bytes] | None:
+    """Setup done, server settings, rainbow signal, Wi-Fi and cellular requests; None for any other."""
+    from particle_diag.protocol import toolkit_messages as t
+    from particle_diag.sim.network import handle as network_request
+
+    fw, p = device.firmware, device.platform
+    if type_id in (R.SET_DEVICE_SETUP_DONE, R.IS_DEVICE_SETUP_DONE):
+        flag = capabilities.setup_done_flag(p.generation, fw.device_os)
+        if type_id == R.IS_DEVICE_SETUP_DONE:
+            if flag is None:
+                return Result.NOT_SUPPORTED, b""
+            return Result.OK, m.encode_reply(type_id, t.SetupDone(flag == "always" or fw.setup_done))
+        done = bool(m.decode_request(type_id, payload)["done"])
+        if flag is None or (flag == "always" and not done):
+            return Result.NOT_SUPPORTED, b""
+        if flag == "dct":
+            fw.setup_done = done
+            device.notify_state()
+        return Result.OK, b""
+    if type_id in (R.START_NYAN_SIGNAL, R.STOP_NYAN_SIGNAL):
+        fw.nyan = type_id == R.START_NYAN_SIGNAL
+        device.notify_state()
+        return Result.OK, b""
+    if type_id == R.GET_SERVER_PROTOCOL:
+        return Result.OK, m.encode_reply(type_id, t.ServerProtocol(fw.server_protocol))
+    if type_id == R.GET_SERVER_ADDRESS:
+        protocol = t.SERVER_PROTOCOLS.get(m.decode_request(type_id, payload)["protocol"], "invalid")
+        if protocol != fw.server_protocol:
+            return Result.NOT_FOUND, b""  # nothing stored for the other protocol (UNVERIFIED which error)
+        return Result.OK, m.encode_reply(type_id, t.ServerAddress(fw.server_address, fw.server_port))
+    if type_id == R.GET_SECURITY_KEY:
+        kind = m.decode_request(type_id, payload)["type"]
+        if kind != t.SERVER_KEY_TYPE[fw.server_protocol]:
+            return Result.NOT_SUPPORTED, b""  # pdiag's virtual DCT holds only the server's public key
+        return Result.OK, m.encode_reply(type_id, t.SecurityKey(server_key(device)))
+    return network_request(device, type_id, payload)
 
 
 def handle(device: VirtualDevice, type_id: int, payload: bytes) -> tuple[int, bytes]:
@@ -133,22 +199,18 @@ def handle(device: VirtualDevice, type_id: int, payload: bytes) -> tuple[int, by
     if type_id == R.DIAGNOSTIC_INFO:
         if payload:
             return Result.NOT_SUPPORTED, b""  # the request must be empty (reference §2.4)
-        return Result.OK, m.encode_reply(type_id, diagnostics(device))
+        return Result.OK, diagnostics_reply(device)
     if type_id == R.CLOUD_GET_CONNECTION_STATUS:
         return Result.OK, m.encode_reply(type_id, m.CloudStatus(fw.cloud))
-    if type_id == R.NETWORK_GET_INTERFACE_LIST:
-        return Result.OK, m.encode_reply(type_id, m.InterfaceList(_interfaces(device)))
-    if type_id == R.NETWORK_GET_INTERFACE:
-        index = m.decode_request(type_id, payload).get("index", 0)
-        for entry in _interfaces(device):
-            if entry.index == index:
-                mac = fw.mac if entry.type == "wifi" else None
-                return Result.OK, m.encode_reply(type_id, m.NetworkInterface(entry.index, entry.name, entry.type,
-                                                                     mac=mac, mtu=1500))
-        return Result.INVALID_ARGUMENT, b""
     if type_id == R.CELLULAR_GET_ICCID and p.has("cellular"):
+        if fw.iccid is None:
+            # No SIM: the modem's CCID query fails (AT_NOT_OK; which error Device OS passes on is UNVERIFIED)
+            return Result.AT_NOT_OK, b""
         imei = fw.imei if capabilities.imei_in_iccid_reply(fw.device_os) else None
         return Result.OK, m.encode_reply(type_id, m.CellularIds(fw.iccid, imei))
+    toolkit = _toolkit_request(device, type_id, payload)
+    if toolkit is not None:
+        return toolkit
     return _mode_request(device, type_id)
 
 
@@ -169,15 +231,6 @@ def _mode_request(device: VirtualDevice, type_id: int) -> tuple[int, bytes]:
         device.exit_listening()
         return Result.OK, b""
     return Result.NOT_SUPPORTED, b""
-
-
-def _interfaces(device: VirtualDevice) -> list[m.InterfaceEntry]:
-    out = [m.InterfaceEntry(1, "lo0", "loopback")]
-    if device.platform.has("wifi"):
-        out.append(m.InterfaceEntry(4, "wl3", "wifi"))
-    if device.platform.has("cellular"):
-        out.append(m.InterfaceEntry(2, "pp3", "ppp"))
-    return out
 
 
 def console_for(device: VirtualDevice) -> ListeningConsole:

@@ -43,6 +43,15 @@ FLAGS = {
     "intleave": "Ctrl-C (SIGINT to pdiag) at the request to leave DFU mode",
     "panic": "the application crashes 1.5 s after each boot: its log stops, the device restarts (reset reason 130)",
     "logconfig": "the firmware answers the log-handler requests 1100-1102 (unverified which Device OS did)",
+    "weaksignal": "the antenna barely reaches the network: signal about 5 %, the device keeps looking for it "
+                  "(blinking green)",
+    "nosim": "cellular without a SIM: no ICCID, no access technology, no signal, never online (blinking green)",
+    "lowbattery": "the battery is at 6 % and powers the device (batt:soc, pwr:src battery)",
+    "wrongserver": "the server address is not Particle's cloud and its key does not match: the handshake fails "
+                   "with a decryption error (cyan, then 1 orange blink)",
+    "clouderror": "the cloud refuses the device's key: the handshake fails with an authentication error "
+                  "(cyan, then 1 magenta blink)",
+    "nosetup": "the Gen 3 setup-done flag is cleared: on Device OS < 4.0 the device boots into listening mode",
     **hostile.FLAGS,  # hostile replies for the abuse tier (sim/hostile.py)
 }
 

@@ -73,6 +73,8 @@ def test_piped_list_is_plain_and_complete(pdiag):
 FAILING = [
     ["list", "--bogus"],
     ["identify", "zzzz"],
+    ["vitals", "zzzz"],
+    ["vitals", "e00fce68f1"],
     ["enter", "dfu", "zzzz"],
     ["enter", "bogus"],
     ["enter", "dfu", "--via", "usb", "3c00"],

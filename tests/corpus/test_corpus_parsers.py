@@ -172,3 +172,23 @@ def test_the_corpus_is_there() -> None:
         pytest.skip("no capture corpus in this checkout (tests/fixtures/captures/INDEX.toml)")
     readable = sum(len(_of(k)) for k in ("listening-i", "listening-v", "listening-s", "listening-m"))
     assert readable >= 10 and len(LISTINGS) >= 10
+
+
+# ---- diagnostics JSON (request 100, console `d`): decoded vitals ------------------------------------------------
+DIAGNOSTICS = _of("diagnostics")
+
+
+@pytest.mark.parametrize("entry", DIAGNOSTICS, ids=_ids(DIAGNOSTICS))
+def test_diagnostics_capture_decodes_to_what_a_person_reads(entry: dict[str, Any]) -> None:
+    from particle_diag.protocol.messages import parse_diagnostics_json
+    from particle_diag.protocol.vitals import decode
+
+    want = entry["expect"]
+    vitals = decode(parse_diagnostics_json(_body(entry)))
+    s = vitals.signal
+    got = {"strength_percent": s.strength_percent, "quality_percent": s.quality_percent,
+           "access_technology": s.access_technology, "strength_value": s.strength_value,
+           "strength_measure": s.strength_measure, "quality_value": s.quality_value,
+           "quality_measure": s.quality_measure, "uptime_s": vitals.uptime_s, "memory_free": vitals.memory_free,
+           "network_status": vitals.network.status, "cloud_status": vitals.cloud.status}
+    assert {k: got[k] for k in want} == want

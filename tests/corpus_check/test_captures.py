@@ -23,7 +23,7 @@ KINDS = {
     "listening-i", "listening-v", "listening-s", "listening-m", "listening-other",
     "dfu-util-list", "dfu-util-trace",
     "lsusb", "ioreg", "system-profiler", "sysfs", "dmesg", "windows-device", "serialport-list",
-    "particle-cli", "log", "usb-trace",
+    "particle-cli", "log", "usb-trace", "diagnostics",
 }
 # A PEM block or a "Device Secret:" line with a real-looking value must never be committed.
 PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")

@@ -30,7 +30,8 @@ from particle_diag.protocol.pb import control_pb2 as pb
 
 
 def test_table_covers_the_diagnostic_requests() -> None:
-    ids = {20, 21, 30, 40, 50, 60, 70, 71, 72, 76, 90, 100, 300, 400, 401, 554}
+    ids = {20, 21, 30, 40, 50, 60, 70, 71, 72, 73, 74, 76, 90, 100, 211, 221, 223, 230, 231, 300, 400, 401, 505, 506,
+           551, 553, 554}
     assert set(msg.REQUESTS) == ids
     assert msg.REQUESTS[72].name == "GET_DEVICE_MODE"
     assert msg.REQUESTS[100].request is None  # DIAGNOSTIC_INFO must be sent empty
@@ -200,4 +201,4 @@ def test_result_names() -> None:
     assert result_name(-1801) == "PROTECTED (-1801)"
     assert result_name(-999) == "UNKNOWN_RESULT (-999)"
     assert RESULT_CODES[-1340] == "OTA_DEPENDENCY_CHECK_FAILED"
-    assert len(RESULT_CODES) == 32  # every code of reference §2.6 the table names
+    assert len(RESULT_CODES) == 102  # every code of device-os services/inc/system_error.h (6.2.0)
