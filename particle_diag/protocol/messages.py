@@ -12,17 +12,27 @@ Replies follow proto3: a default field is not sent, so a zero-length reply decod
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-from google.protobuf.message import DecodeError, Message
 
 from particle_diag.catalog.diagnostics import LEGACY_TERMINATOR
 from particle_diag.catalog.module_functions import ModuleDependency
 from particle_diag.catalog.requests import RequestType
 from particle_diag.errors import ProtocolError
+from particle_diag.protocol import toolkit_messages
+from particle_diag.protocol.codec import (
+    NO_REPLY,
+    ReplyCodec,
+    RequestSpec,
+    enum_name,
+    enum_value,
+    format_mac,
+    parse_mac,
+    parse_message,
+    proto_codec,
+    request_spec,
+)
 from particle_diag.protocol.pb import control_pb2 as pb
 
 # ---- enum names ------------------------------------------------------------------------------------------
@@ -48,43 +58,10 @@ VALIDITY_CHECKS: dict[int, str] = {
 LEGACY_VALIDITY_FAILURES: dict[int, int] = {0x01: 0x02, 0x02: 0x04}  # legacy bit -> validity bit
 LEGACY_CHECKED = 0x02 | 0x04  # what a legacy reply can speak about
 
-_UNKNOWN_NAME = re.compile(r"unknown_(\d+)")
-
-
-def enum_name(table: Mapping[int, str], value: int) -> str:
-    """``table[value]``, or ``"unknown_<n>"`` for values newer firmware may send (proto3 enums are open)."""
-    return table.get(value, f"unknown_{value}")
-
-
-def enum_value(table: Mapping[int, str], name: str) -> int:
-    """The inverse of ``enum_name`` (``"unknown_<n>"`` gives back ``n``)."""
-    for value, known in table.items():
-        if known == name:
-            return value
-    m = _UNKNOWN_NAME.fullmatch(name)
-    if m:
-        return int(m[1])
-    raise ValueError(f"{name!r} is not one of {sorted(table.values())}")
-
-
 def failed_check_names(checked: int, passed: int) -> list[str]:
     """Names of the checks that ran and failed; bits without a name read ``check_0x<bit>``."""
     failed = checked ^ passed
     return [VALIDITY_CHECKS.get(1 << i, f"check_{1 << i:#04x}") for i in range(32) if failed & (1 << i)]
-
-
-def format_mac(hw_address: bytes) -> str | None:
-    """``b"\\xaa\\xbb..."`` -> ``"aa:bb:..."`` (lowercase, like ``particle serial mac``); None when empty."""
-    return ":".join(f"{b:02x}" for b in hw_address) or None
-
-
-def parse_mac(mac: str | None) -> bytes:
-    if not mac:
-        return b""
-    try:
-        return bytes(int(part, 16) for part in mac.split(":"))
-    except ValueError as exc:
-        raise ValueError(f"not a MAC address: {mac!r}") from exc
 
 
 # ---- reply values ------------------------------------------------------------------------------------------
@@ -188,57 +165,6 @@ class NetworkInterface:
 class CellularIds:
     iccid: str | None
     imei: str | None = None  # only Device OS 5.8.0 and >= 6.1.0 fill it (reference §2.4)
-
-
-# ---- the codec table ---------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ReplyCodec:
-    """Decodes reply bytes into a Python value (host side) and encodes one (device side)."""
-
-    decode: Callable[[bytes], Any]
-    encode: Callable[[Any], bytes]
-
-
-@dataclass(frozen=True)
-class RequestSpec:
-    id: int
-    name: str
-    request: type[Message] | None  # None: the request payload must be empty
-    reply: ReplyCodec
-
-
-def _parse(cls: type[Message], payload: bytes) -> Any:
-    try:
-        return cls.FromString(bytes(payload))
-    except (DecodeError, UnicodeDecodeError, ValueError) as exc:
-        raise ProtocolError(f"could not decode {cls.DESCRIPTOR.name} ({len(payload)} bytes: "
-                            f"{bytes(payload[:32]).hex()}): {exc}") from exc
-
-
-def _proto_codec(cls: type[Message], py_type: type, to_py: Callable[[Any], Any],
-                 from_py: Callable[[Any], Message]) -> ReplyCodec:
-    def decode(payload: bytes) -> Any:
-        return to_py(_parse(cls, payload))
-
-    def encode(value: Any) -> bytes:
-        if not isinstance(value, py_type):
-            raise TypeError(f"{cls.DESCRIPTOR.name} is built from a {py_type.__name__}, not {value!r}")
-        return from_py(value).SerializeToString()
-
-    return ReplyCodec(decode, encode)
-
-
-def _no_reply_decode(payload: bytes) -> None:
-    return None  # RESET/DFU_MODE/...: nothing to read; stray bytes carry no meaning
-
-
-def _no_reply_encode(value: None) -> bytes:
-    if value is not None:
-        raise TypeError(f"this request has no reply payload, got {value!r}")
-    return b""
-
-
-NO_REPLY = ReplyCodec(_no_reply_decode, _no_reply_encode)
 
 
 # -- module info (request 90) --
@@ -445,64 +371,53 @@ def _interface_from_py(v: NetworkInterface) -> pb.NetworkGetInterfaceReply:
     ))
 
 
-def _spec(type_id: RequestType, request: type[Message] | None, reply: ReplyCodec) -> RequestSpec:
-    return RequestSpec(int(type_id), type_id.name, request, reply)
-
-
 R = RequestType
 REQUESTS: dict[int, RequestSpec] = {s.id: s for s in (
-    _spec(R.DEVICE_ID, pb.GetDeviceIdRequest, _proto_codec(
+    request_spec(R.DEVICE_ID, pb.GetDeviceIdRequest, proto_codec(
         pb.GetDeviceIdReply, DeviceId, lambda r: DeviceId(r.id), lambda v: pb.GetDeviceIdReply(id=v.id))),
-    _spec(R.SERIAL_NUMBER, pb.GetSerialNumberRequest, _proto_codec(
+    request_spec(R.SERIAL_NUMBER, pb.GetSerialNumberRequest, proto_codec(
         pb.GetSerialNumberReply, SerialNumber, lambda r: SerialNumber(r.serial),
         lambda v: pb.GetSerialNumberReply(serial=v.serial))),
-    _spec(R.SYSTEM_VERSION, pb.GetSystemVersionRequest, _proto_codec(
+    request_spec(R.SYSTEM_VERSION, pb.GetSystemVersionRequest, proto_codec(
         pb.GetSystemVersionReply, SystemVersion, lambda r: SystemVersion(r.version),
         lambda v: pb.GetSystemVersionReply(version=v.version))),
-    _spec(R.RESET, None, NO_REPLY),
-    _spec(R.DFU_MODE, None, NO_REPLY),
-    _spec(R.SAFE_MODE, None, NO_REPLY),
-    _spec(R.START_LISTENING, pb.StartListeningModeRequest, NO_REPLY),
-    _spec(R.STOP_LISTENING, pb.StopListeningModeRequest, NO_REPLY),
-    _spec(R.GET_DEVICE_MODE, pb.GetDeviceModeRequest, _proto_codec(
+    request_spec(R.RESET, None, NO_REPLY),
+    request_spec(R.DFU_MODE, None, NO_REPLY),
+    request_spec(R.SAFE_MODE, None, NO_REPLY),
+    request_spec(R.START_LISTENING, pb.StartListeningModeRequest, NO_REPLY),
+    request_spec(R.STOP_LISTENING, pb.StopListeningModeRequest, NO_REPLY),
+    request_spec(R.GET_DEVICE_MODE, pb.GetDeviceModeRequest, proto_codec(
         pb.GetDeviceModeReply, DeviceMode, lambda r: DeviceMode(enum_name(DEVICE_MODES, r.mode)),
         lambda v: pb.GetDeviceModeReply(mode=enum_value(DEVICE_MODES, v.mode)))),
-    _spec(R.GET_PROTECTED_STATE, pb.GetProtectedStateRequest, _proto_codec(
+    request_spec(R.GET_PROTECTED_STATE, pb.GetProtectedStateRequest, proto_codec(
         pb.GetProtectedStateReply, ProtectedState, lambda r: ProtectedState(r.state, r.overridden),
         lambda v: pb.GetProtectedStateReply(state=v.protected, overridden=v.overridden))),
-    _spec(R.GET_MODULE_INFO, pb.GetModuleInfoRequest, _proto_codec(
+    request_spec(R.GET_MODULE_INFO, pb.GetModuleInfoRequest, proto_codec(
         pb.GetModuleInfoReply, ModuleInfoReply, _modules_to_py, _modules_from_py)),
     # Request 100 must be empty (a payload makes Device OS answer -120) and replies JSON text (§2.4).
-    _spec(R.DIAGNOSTIC_INFO, None, ReplyCodec(_diagnostics_decode, _diagnostics_encode)),
-    _spec(R.CLOUD_GET_CONNECTION_STATUS, pb.CloudGetConnectionStatusRequest, _proto_codec(
+    request_spec(R.DIAGNOSTIC_INFO, None, ReplyCodec(_diagnostics_decode, _diagnostics_encode)),
+    request_spec(R.CLOUD_GET_CONNECTION_STATUS, pb.CloudGetConnectionStatusRequest, proto_codec(
         pb.CloudGetConnectionStatusReply, CloudStatus,
         lambda r: CloudStatus(enum_name(CLOUD_STATUSES, r.status)),
         lambda v: pb.CloudGetConnectionStatusReply(status=enum_value(CLOUD_STATUSES, v.status)))),
-    _spec(R.NETWORK_GET_INTERFACE_LIST, pb.NetworkGetInterfaceListRequest, _proto_codec(
+    request_spec(R.NETWORK_GET_INTERFACE_LIST, pb.NetworkGetInterfaceListRequest, proto_codec(
         pb.NetworkGetInterfaceListReply, InterfaceList,
         lambda r: InterfaceList([InterfaceEntry(e.index, e.name, enum_name(INTERFACE_TYPES, e.type))
                                  for e in r.interfaces]),
         lambda v: pb.NetworkGetInterfaceListReply(interfaces=[
             pb.InterfaceEntry(index=e.index, name=e.name, type=enum_value(INTERFACE_TYPES, e.type))
             for e in v.interfaces]))),
-    _spec(R.NETWORK_GET_INTERFACE, pb.NetworkGetInterfaceRequest, _proto_codec(
+    request_spec(R.NETWORK_GET_INTERFACE, pb.NetworkGetInterfaceRequest, proto_codec(
         pb.NetworkGetInterfaceReply, NetworkInterface, _interface_to_py, _interface_from_py)),
-    _spec(R.CELLULAR_GET_ICCID, pb.CellularGetIccidRequest, _proto_codec(
+    request_spec(R.CELLULAR_GET_ICCID, pb.CellularGetIccidRequest, proto_codec(
         pb.CellularGetIccidReply, CellularIds, lambda r: CellularIds(r.iccid or None, r.imei or None),
         lambda v: pb.CellularGetIccidReply(iccid=v.iccid or "", imei=v.imei or ""))),
 )}
 del R
 
 
-def _extend() -> None:
-    # The bench-toolkit requests (setup done, server, nyan, Wi-Fi, cellular) live in their own module to keep
-    # this one small; it builds on the helpers above, so it is imported once they exist.
-    from particle_diag.protocol import toolkit_messages
-
-    REQUESTS.update({s.id: s for s in toolkit_messages.SPECS})
-
-
-_extend()
+# The bench-toolkit requests (setup done, server, rainbow signal, Wi-Fi, cellular) live in their own module.
+REQUESTS.update({s.id: s for s in toolkit_messages.SPECS})
 
 
 def spec_for(type_id: int) -> RequestSpec:
@@ -530,7 +445,7 @@ def decode_request(type_id: int, payload: bytes) -> dict[str, Any]:
         if payload:
             raise ProtocolError(f"{spec.name} takes no payload, got {len(payload)} bytes")
         return {}
-    msg = _parse(spec.request, payload)
+    msg = parse_message(spec.request, payload)
     return {f.name: getattr(msg, f.name) for f in msg.DESCRIPTOR.fields}
 
 

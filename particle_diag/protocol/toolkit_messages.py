@@ -13,15 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from particle_diag.catalog.requests import RequestType as R
-from particle_diag.protocol.messages import (
+from particle_diag.protocol.codec import (
     NO_REPLY,
     RequestSpec,
-    _proto_codec,
-    _spec,
     enum_name,
     enum_value,
     format_mac,
     parse_mac,
+    proto_codec,
+    request_spec,
 )
 from particle_diag.protocol.pb import control_pb2 as pb
 
@@ -96,35 +96,35 @@ def _scanned_pb(n: WifiNetwork) -> pb.WiFiScannedNetwork:
 
 
 SPECS: tuple[RequestSpec, ...] = (
-    _spec(R.SET_DEVICE_SETUP_DONE, pb.SetDeviceSetupDoneRequest, NO_REPLY),
-    _spec(R.IS_DEVICE_SETUP_DONE, pb.IsDeviceSetupDoneRequest, _proto_codec(
+    request_spec(R.SET_DEVICE_SETUP_DONE, pb.SetDeviceSetupDoneRequest, NO_REPLY),
+    request_spec(R.IS_DEVICE_SETUP_DONE, pb.IsDeviceSetupDoneRequest, proto_codec(
         pb.IsDeviceSetupDoneReply, SetupDone, lambda r: SetupDone(r.done),
         lambda v: pb.IsDeviceSetupDoneReply(done=v.done))),
-    _spec(R.GET_SECURITY_KEY, pb.GetSecurityKeyRequest, _proto_codec(
+    request_spec(R.GET_SECURITY_KEY, pb.GetSecurityKeyRequest, proto_codec(
         pb.GetSecurityKeyReply, SecurityKey, lambda r: SecurityKey(bytes(r.data)),
         lambda v: pb.GetSecurityKeyReply(data=v.data))),
-    _spec(R.GET_SERVER_ADDRESS, pb.GetServerAddressRequest, _proto_codec(
+    request_spec(R.GET_SERVER_ADDRESS, pb.GetServerAddressRequest, proto_codec(
         pb.GetServerAddressReply, ServerAddress, lambda r: ServerAddress(r.address, r.port),
         lambda v: pb.GetServerAddressReply(address=v.address, port=v.port))),
-    _spec(R.GET_SERVER_PROTOCOL, pb.GetServerProtocolRequest, _proto_codec(
+    request_spec(R.GET_SERVER_PROTOCOL, pb.GetServerProtocolRequest, proto_codec(
         pb.GetServerProtocolReply, ServerProtocol, lambda r: ServerProtocol(enum_name(SERVER_PROTOCOLS, r.protocol)),
         lambda v: pb.GetServerProtocolReply(protocol=enum_value(SERVER_PROTOCOLS, v.protocol)))),
-    _spec(R.START_NYAN_SIGNAL, pb.StartNyanSignalRequest, NO_REPLY),
-    _spec(R.STOP_NYAN_SIGNAL, pb.StopNyanSignalRequest, NO_REPLY),
-    _spec(R.WIFI_GET_CURRENT_NETWORK, pb.WiFiGetCurrentNetworkRequest, _proto_codec(
+    request_spec(R.START_NYAN_SIGNAL, pb.StartNyanSignalRequest, NO_REPLY),
+    request_spec(R.STOP_NYAN_SIGNAL, pb.StopNyanSignalRequest, NO_REPLY),
+    request_spec(R.WIFI_GET_CURRENT_NETWORK, pb.WiFiGetCurrentNetworkRequest, proto_codec(
         pb.WiFiGetCurrentNetworkReply, WifiNetwork,
         lambda r: WifiNetwork(r.ssid, format_mac(r.bssid), None, r.channel, r.rssi),
         lambda v: pb.WiFiGetCurrentNetworkReply(ssid=v.ssid, bssid=parse_mac(v.bssid), channel=v.channel,
                                                 rssi=v.rssi))),
-    _spec(R.WIFI_SCAN_NETWORKS, pb.WiFiScanNetworksRequest, _proto_codec(
+    request_spec(R.WIFI_SCAN_NETWORKS, pb.WiFiScanNetworksRequest, proto_codec(
         pb.WiFiScanNetworksReply, WifiScan, lambda r: WifiScan([_scanned(n) for n in r.networks]),
         lambda v: pb.WiFiScanNetworksReply(networks=[_scanned_pb(n) for n in v.networks]))),
-    _spec(R.CELLULAR_GET_ACCESS_POINT, pb.CellularGetAccessPointRequest, _proto_codec(
+    request_spec(R.CELLULAR_GET_ACCESS_POINT, pb.CellularGetAccessPointRequest, proto_codec(
         pb.CellularGetAccessPointReply, AccessPoint,
         lambda r: AccessPoint(r.access_point.apn, r.access_point.user, r.access_point.use_defaults),
         lambda v: pb.CellularGetAccessPointReply(access_point=pb.CellularAccessPoint(
             apn=v.apn, user=v.user, use_defaults=v.use_defaults)))),
-    _spec(R.CELLULAR_GET_ACTIVE_SIM, pb.CellularGetActiveSimRequest, _proto_codec(
+    request_spec(R.CELLULAR_GET_ACTIVE_SIM, pb.CellularGetActiveSimRequest, proto_codec(
         pb.CellularGetActiveSimReply, ActiveSim, lambda r: ActiveSim(enum_name(SIM_TYPES, r.sim_type)),
         lambda v: pb.CellularGetActiveSimReply(sim_type=enum_value(SIM_TYPES, v.sim)))),
 )
