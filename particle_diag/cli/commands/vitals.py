@@ -29,10 +29,10 @@ def vitals_command(
     from particle_diag.cli.output import envelope, print_json, print_json_line
     from particle_diag.cli.vitals_render import render_vitals
     from particle_diag.devices import vitals
-    from particle_diag.devices.batch import Outcome, worst_exit_code
+    from particle_diag.devices.batch import Outcome
     from particle_diag.devices.discovery import discover
     from particle_diag.devices.select import select
-    from particle_diag.errors import UsageError
+    from particle_diag.errors import UsageError, worst_error
 
     state: AppState = ctx.obj
     if count is not None and watch is None:
@@ -42,10 +42,9 @@ def vitals_command(
     codes: list[int] = []
 
     def show(outcomes: list[Outcome]) -> None:
-        codes.append(worst_exit_code(outcomes))
-        failed = [o.error for o in outcomes if o.error is not None]
-        worst = max(failed, key=lambda e: int(e.exit_code)).as_dict() if failed else None
-        doc = envelope("vitals", {"devices": [o.to_dict() for o in outcomes]}, worst)
+        worst = worst_error(o.error for o in outcomes)
+        codes.append(int(worst.exit_code) if worst else 0)
+        doc = envelope("vitals", {"devices": [o.to_dict() for o in outcomes]}, worst.as_dict() if worst else None)
         if state.json:
             (print_json_line if watch is not None else print_json)(doc)
             return
