@@ -11,11 +11,15 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+WRAP_MIN = 12  # a column of free text (wraps=True) needs at least this much, however long its text
+
 
 @dataclass(frozen=True)
 class Column:
     header: str
     redundant: bool = False  # may be left out when narrow: says nothing another column does not
+    optional: int = 0  # > 0: may be left out when narrow, after the redundant ones (1 first, then 2, ...)
+    wraps: bool = False  # free text that may wrap inside its cell (a live table's DETAIL)
 
 
 def plain_terminal() -> bool:
@@ -29,16 +33,29 @@ def _width(cells: Sequence[str]) -> int:
 
 def table_width(columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> int:
     widths = [max(len(c.header), _width([r[i] for r in rows])) for i, c in enumerate(columns)]
+    widths = [min(w, max(len(c.header), WRAP_MIN)) if c.wraps else w for w, c in zip(widths, columns, strict=True)]
     return sum(widths) + 3 * (len(widths) - 1)  # " │ " between cells, no outer edge
 
 
 def fit(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int) -> list[int] | None:
-    """The indices of the columns to show in a table ``width`` wide, or None for one block per record."""
+    """The indices of the columns to show in a table ``width`` wide, or None for one block per record.
+
+    Columns are left out one by one, redundant ones first, then optional ones by rank; the others never."""
     keep = list(range(len(columns)))
-    for candidate in (keep, [i for i in keep if not columns[i].redundant]):
+    droppable = sorted((i for i in keep if columns[i].redundant or columns[i].optional),
+                       key=lambda i: (not columns[i].redundant, columns[i].optional, i))
+    candidates = [keep]
+    for i in droppable:
+        candidates.append([k for k in candidates[-1] if k != i])
+    for candidate in candidates:
         if table_width([columns[i] for i in candidate], [[r[i] for i in candidate] for r in rows]) <= width:
             return candidate
     return None
+
+
+def essential(columns: Sequence[Column]) -> list[int]:
+    """The columns a table always shows (neither redundant nor optional)."""
+    return [i for i, c in enumerate(columns) if not c.redundant and not c.optional]
 
 
 def blocks(columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> list[str]:

@@ -93,17 +93,33 @@ def console(stderr: bool = False):  # type: ignore[no-untyped-def]
     return out
 
 
+def hanging(out, lead: str, body: str) -> None:  # type: ignore[no-untyped-def]
+    """``lead`` then ``body`` (both rich markup), on a terminal wrapped at word boundaries to its width with the
+    lines after the first under the body ("  3. " steps, "hint: "); elsewhere one line, complete."""
+    from rich.text import Text
+
+    first, text = Text.from_markup(lead), Text.from_markup(body)
+    width = out.width - first.cell_len
+    if not out.is_terminal or width < 20:
+        out.print(first + text)
+        return
+    pad = Text(" " * first.cell_len)
+    for n, line in enumerate(text.wrap(out, width)):  # only a word longer than a whole line is cut
+        line.rstrip()
+        out.print(Text.assemble(first if n == 0 else pad, line), soft_wrap=True)
+
+
 def print_error(message: str, hint: str | None, reference: str) -> None:
     """One line for the problem, one for what to do: no traceback."""
     err = console(stderr=True)
-    err.print(f"[bold red]error:[/] {_escape(message)} [dim]({reference})[/]")
+    hanging(err, "[bold red]error:[/] ", f"{_escape(message)} [dim]({reference})[/]")
     if hint:
-        err.print(f"[yellow]hint:[/] {_escape(hint)}")
+        hanging(err, "[yellow]hint:[/] ", _escape(hint))
 
 
 def print_detail(label: str, text: str) -> None:
     """A labelled line under an error (``device: ...``, ``hint: ...``) on stderr."""
-    console(stderr=True).print(f"[yellow]{label}:[/] {_escape(text)}")
+    hanging(console(stderr=True), f"[yellow]{label}:[/] ", _escape(text))
 
 
 def _escape(text: str) -> str:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
-from particle_diag.cli.output import console
+from particle_diag.cli.output import console, hanging
 
 if TYPE_CHECKING:
     from particle_diag.cli.state import AppState
@@ -33,7 +33,7 @@ def _out(state: AppState):  # type: ignore[no-untyped-def]
 def _steps(out, steps: list[Step] | tuple[Step, ...], indent: str = "  ") -> None:  # type: ignore[no-untyped-def]
     for i, step in enumerate(steps, 1):
         only = f" [dim](only {', '.join(step.only_for)})[/]" if step.only_for else ""
-        out.print(f"{indent}{i}. {_flat(step.text)}{only}")
+        hanging(out, f"{indent}{i}. ", f"{_flat(step.text)}{only}")
         for command in step.commands:
             out.print(f"{indent}   [dim]$[/] {escape(command)}")
         if step.action:
@@ -55,7 +55,7 @@ def render_candidate(out, cand: Candidate, kb: Knowledge, device: Device | None,
     out.print(f"[bold]{head}{escape(st.title)}[/]  [dim]({escape(sig)}; match {cand.score:.2f})[/]")
     if device is None and cand.devices:
         out.print(f"  [dim]on: {', '.join(cand.devices)}[/]")
-    out.print(f"  {_flat(kb.meaning_for(st, device))}")
+    hanging(out, "  ", _flat(kb.meaning_for(st, device)))
     steps = kb.steps_for(st.id, device)
     if steps:
         out.print("  [bold]What to do:[/]")
@@ -115,7 +115,7 @@ def render_sos(data: dict[str, Any], state: AppState) -> None:
         source = "" if data["causes_source"] == "document" else f" [dim](source: {escape(data['causes_source'])})[/]"
         out.print(f"[bold]Causes:[/]{source}")
         for cause in data["causes"]:
-            out.print(f"  - {_flat(cause)}")
+            hanging(out, "  - ", _flat(cause))
     out.print("[bold]What to do:[/]")
     from particle_diag.knowledge.model import Step
 
@@ -168,9 +168,9 @@ def render_findings(out, findings: list[Finding], indent: str = "") -> None:  # 
         style = SEVERITY_STYLE.get(f.severity, "")
         out.print(f"{indent}[bold]{f.rank}.[/] [{style}]{f.severity}[/] [bold]{escape(f.title)}[/]")
         if f.summary:
-            out.print(f"{indent}   {_flat(f.summary)}")
+            hanging(out, f"{indent}   ", _flat(f.summary))
         for e in f.evidence:
-            out.print(f"{indent}   [dim]evidence:[/] {escape(e)}")
+            hanging(out, f"{indent}   [dim]evidence:[/] ", escape(e))
         if f.steps:
             out.print(f"{indent}   [bold]Steps:[/]")
             _steps(out, f.steps, indent + "   ")

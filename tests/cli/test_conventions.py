@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import select
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from ptyrun import PtyProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = "boron,argon,electron"
@@ -19,28 +19,14 @@ IDS = ("e00f", "3c00")
 
 
 def run_on_a_terminal(args: list[str], **env: str) -> str:
-    """pdiag under a pseudo-terminal (so rich sees a TTY of COLUMNS width); returns everything it printed."""
-    master, slave = os.openpty()
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("PDIAG_")}
-    environment.update({"TERM": "xterm-256color", "LINES": "50", "NO_COLOR": "1"}, **env)
-    proc = subprocess.Popen([sys.executable, "-m", "particle_diag", *args], stdin=slave, stdout=slave,
-                            stderr=slave, env=environment, cwd=str(ROOT), close_fds=True)
-    os.close(slave)
-    out = b""
-    while True:
-        ready, _, _ = select.select([master], [], [], 30)
-        if not ready:
-            break
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not data:
-            break
-        out += data
-    proc.wait(timeout=30)
-    os.close(master)
-    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.decode()).replace("\r\n", "\n")
+    """pdiag on a pseudo-terminal of COLUMNS columns (its real size, TIOCSWINSZ); everything it printed."""
+    columns = int(env.pop("COLUMNS"))
+    p = PtyProcess(*args, columns=columns, env={"NO_COLOR": "1", **env})
+    try:
+        p.wait(timeout=30)
+        return p.screen
+    finally:
+        p.close()
 
 
 def device_ids(pdiag) -> list[str]:

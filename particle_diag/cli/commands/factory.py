@@ -19,6 +19,7 @@ import typer
 from particle_diag.catalog import timeouts
 from particle_diag.cli.commands.inventory import AllOpt, DeviceArg
 from particle_diag.cli.consent import YesOpt
+from particle_diag.cli.layout import Column
 from particle_diag.cli.state import AppState
 
 if TYPE_CHECKING:
@@ -122,6 +123,7 @@ class _CheckDisplay:
     """Per-device progress: rich Live on a terminal, plain lines when piped, JSON Lines with --jsonl."""
 
     def __init__(self, state: AppState, machine: str | None, total: int) -> None:
+        from particle_diag.cli.live_table import live_terminal
         from particle_diag.cli.output import console
 
         self.state = state
@@ -131,7 +133,7 @@ class _CheckDisplay:
         self.rows: dict[str, dict[str, Any]] = {}
         self.out = console()
         self.live: Any = None
-        self.interactive = machine is None and self.out.is_terminal
+        self.interactive = machine is None and live_terminal(self.out)
 
     def __enter__(self) -> _CheckDisplay:
         if self.interactive:
@@ -182,23 +184,25 @@ class _CheckDisplay:
                                highlight=False)
 
     def _table(self) -> Any:
-        from rich.table import Table
+        from particle_diag.cli.live_table import live_table
 
         with self.lock:
             rows = dict(self.rows)
         done = sum(1 for r in rows.values() if r.get("verdict"))
-        table = Table(title=f"pdiag check: {done}/{self.total} done", show_edge=False, pad_edge=False,
-                      header_style="bold", title_justify="left")
-        for col in ("DEVICE", "PLATFORM", "STEP", "STATUS", "TIME", "DETAIL"):
-            table.add_column(col, no_wrap=col != "DETAIL", overflow="ellipsis")
+        cells, styles = [], []
         for key, row in rows.items():
-            verdict = row.get("verdict")
-            phase = row.get("phase")
-            status = f"[{VERDICT_STYLE[verdict]}]{verdict.upper()}[/]" if verdict else \
-                "[yellow]retry[/]" if phase == "retry" else "[dim]queued[/]" if phase == "queued" else "running"
-            table.add_row(key, row.get("platform") or "?", _escape(row.get("step", "")), status,
-                          f"{row.get('elapsed', 0.0):.1f} s", _escape(row.get("detail") or ""))
-        return table
+            verdict, phase = row.get("verdict"), row.get("phase")
+            status, style = (verdict.upper(), VERDICT_STYLE[verdict]) if verdict else \
+                ("retry", "yellow") if phase == "retry" else ("queued", "dim") if phase == "queued" else ("running", "")
+            cells.append([key, row.get("platform") or "?", row.get("step", ""), status,
+                          f"{row.get('elapsed', 0.0):.1f} s", row.get("detail") or ""])
+            styles.append(["", "", "", style, "", ""])
+        return live_table(f"pdiag check: {done}/{self.total} done", CHECK_COLUMNS, cells, styles, self.out.width)
+
+
+# The DEVICE column (device ID, or USB path) is never left out nor cut; STEP and DETAIL wrap in their cells.
+CHECK_COLUMNS = (Column("DEVICE"), Column("PLATFORM", optional=2), Column("STEP", wraps=True), Column("STATUS"),
+                 Column("TIME", optional=1), Column("DETAIL", wraps=True))
 
 
 def _render_summary(report: CheckReport, state: AppState, junit: Path | None) -> None:
@@ -330,6 +334,7 @@ class _WatchChecks:
 
 class _WatchView:
     def __init__(self, state: AppState, machine: str | None, watcher: Any) -> None:
+        from particle_diag.cli.live_table import live_terminal
         from particle_diag.cli.output import console
 
         self.state = state
@@ -340,7 +345,7 @@ class _WatchView:
         self.events: list[dict[str, Any]] = []
         self.recent: list[str] = []
         self.live: Any = None
-        self.interactive = machine is None and self.out.is_terminal
+        self.interactive = machine is None and live_terminal(self.out)
 
     def __enter__(self) -> _WatchView:
         if self.interactive:
@@ -372,25 +377,28 @@ class _WatchView:
 
     def _render(self) -> Any:
         from rich.console import Group
-        from rich.table import Table
 
+        from particle_diag.cli.live_table import live_table
         from particle_diag.cli.render import MODE_STYLE
+        from particle_diag.factory.watch import record_key
 
-        table = Table(title="pdiag watch (Ctrl-C to stop)", show_edge=False, pad_edge=False, header_style="bold",
-                      title_justify="left")
-        for col in ("DEVICE ID", "PLATFORM", "MODE", "DEVICE OS", "USB", "STATUS"):
-            table.add_column(col, no_wrap=True)
+        cells, styles = [], []
         for r in self.watcher.devices():
-            from particle_diag.factory.watch import record_key
-
-            style = MODE_STYLE.get(r.mode, "")
-            busy = self.watcher.is_busy(record_key(r))
-            table.add_row(r.device_id or "?", r.platform.name if r.platform else "unknown",
-                          f"[{style}]{r.mode}[/]" if style else r.mode, r.device_os or "-",
-                          r.usb.path if r.usb else "-", "checking" if busy else r.status)
+            status = "checking" if self.watcher.is_busy(record_key(r)) else r.status
+            cells.append([r.device_id or "?", r.platform.name if r.platform else "unknown", r.mode,
+                          r.device_os or "-", r.usb.path if r.usb else "-", status])
+            styles.append(["", "", MODE_STYLE.get(r.mode, ""), "", "", ""])
+        ordinary = all(row[5] in ("normal", "dfu") for row in cells)
+        columns = [*WATCH_COLUMNS[:-1], Column("STATUS", redundant=ordinary)]
+        table = live_table("pdiag watch (Ctrl-C to stop)", columns, cells, styles, self.out.width)
         with self.lock:
             recent = list(self.recent)
         return Group(table, "", *recent)
+
+
+# DEVICE ID, MODE and USB are never left out nor cut (STATUS only repeats MODE for normal and DFU devices).
+WATCH_COLUMNS = (Column("DEVICE ID"), Column("PLATFORM", optional=2), Column("MODE"), Column("DEVICE OS", optional=1),
+                 Column("USB"), Column("STATUS"))
 
 
 def _event_line(e: dict[str, Any]) -> str:

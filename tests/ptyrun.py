@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import select
+import struct
 import subprocess
 import sys
+import termios
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[A-Za-z]|[78()][A-Za-z0-9]?)")
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def plain(text: str) -> str:
@@ -20,11 +24,17 @@ def plain(text: str) -> str:
 
 
 class PtyProcess:
-    def __init__(self, *args: str, env: dict[str, str] | None = None, cwd: str | None = None) -> None:
+    """``columns``: the terminal's own size (TIOCSWINSZ, as a terminal window sets it; no COLUMNS variable)."""
+
+    def __init__(self, *args: str, env: dict[str, str] | None = None, cwd: str | None = None,
+                 columns: int | None = None) -> None:
         self.master, slave = os.openpty()
         environment = {k: v for k, v in os.environ.items() if not k.startswith("PDIAG_")}
         environment.pop("NO_COLOR", None)
         environment.update({"TERM": "xterm-256color", "COLUMNS": "160", "LINES": "50"})
+        if columns is not None:
+            fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+            del environment["COLUMNS"], environment["LINES"]
         environment.update(env or {})
         self.proc = subprocess.Popen([sys.executable, "-m", "particle_diag", *args], stdin=slave, stdout=slave,
                                      stderr=slave, env=environment, cwd=cwd or str(ROOT), close_fds=True,
@@ -66,6 +76,24 @@ class PtyProcess:
                 raise AssertionError(f"timed out waiting for {pattern!r}; screen:\n{text[-3000:]}")
             if not self._read(min(left, 0.5)) and self.proc.poll() is not None and not self._read(0.05):
                 raise AssertionError(f"pdiag exited while waiting for {pattern!r}; screen:\n{text[-3000:]}")
+
+    def answer_until_exit(self, replies: Sequence[tuple[str, str]], timeout: float = 60.0) -> int:
+        """Answer every prompt on the last line of the screen (first regex that matches -> its keys) until pdiag
+        exits; returns the exit code."""
+        rules = [(re.compile(pattern), keys) for pattern, keys in replies]
+        deadline = time.monotonic() + timeout
+        answered, last = len(self.raw), 0.0
+        while self.proc.poll() is None and time.monotonic() < deadline:
+            self._read(0.2)
+            tail = plain(self.raw[answered:]).rstrip("\n").rsplit("\n", 1)[-1].rsplit("\r", 1)[-1]
+            if time.monotonic() - last < 0.25 or not tail:
+                continue
+            for rx, keys in rules:
+                if rx.search(tail):
+                    self.send(keys)
+                    answered, last = len(self.raw), time.monotonic()
+                    break
+        return self.wait(timeout=max(deadline - time.monotonic(), 1.0))
 
     def send(self, keys: str) -> None:
         os.write(self.master, keys.encode())
