@@ -128,8 +128,9 @@ class ProtectedDeviceError(PdiagError):
     reference = "device.protected"
     exit_code = ExitCode.PROTECTED
     default_hint = (
-        "The device has Device Protection enabled: only its device ID can be read over USB. "
-        "Put it in service mode from the Particle console to diagnose it."
+        "Device Protection is on: over USB the device answers only its ID and protection state, and in DFU mode its "
+        "memory can only be erased. `pdiag protection` explains what that allows; service mode "
+        "(`particle device-protection disable`) lifts it to diagnose the device."
     )
 
 

@@ -38,6 +38,8 @@ class Platform:
     aliases: tuple[str, ...] = ()
     products: tuple[str, ...] = ()
     buttons: dict[str, str] = field(default_factory=lambda: {"system": "MODE", "reset": "RESET"})
+    edl_vid: int | None = None  # a flashing mode on another vendor's IDs (Tachyon: Qualcomm EDL)
+    edl_pid: int | None = None
 
     def has(self, feature: str) -> bool:
         return feature in self.features
@@ -100,6 +102,8 @@ def _parse(raw: dict) -> tuple[Platform, ...]:
                 aliases=tuple(p.get("aliases", [])),
                 products=tuple(p.get("product", [])),
                 buttons=p.get("buttons", {"system": "MODE", "reset": "RESET"}),
+                edl_vid=p.get("edl_vid"),
+                edl_pid=p.get("edl_pid"),
             )
         )
     return tuple(out)
@@ -118,15 +122,24 @@ def _usb_index() -> dict[tuple[int, int], tuple[Platform, str]]:
         index[(p.vid, p.serial_pid)] = (p, "serial")
         if p.dfu_pid is not None:
             index[(p.vid, p.dfu_pid)] = (p, "dfu")
+        if p.edl_vid is not None and p.edl_pid is not None:
+            index[(p.edl_vid, p.edl_pid)] = (p, "edl")
     return index
 
 
 def particle_vids() -> frozenset[int]:
-    return frozenset(p.vid for p in all_platforms())
+    """Every vendor ID a device pdiag lists can carry: Particle's own, and those of a flashing mode on another
+    vendor's IDs (Qualcomm EDL); of the latter only the exact VID:PID counts (``owns_unknown_pids``)."""
+    return frozenset(p.vid for p in all_platforms()) | frozenset(p.edl_vid for p in all_platforms() if p.edl_vid)
+
+
+def owns_unknown_pids(vid: int) -> bool:
+    """Whether an unknown product ID under ``vid`` is still a Particle device (Particle's VIDs, not Qualcomm's)."""
+    return vid in {p.vid for p in all_platforms()}
 
 
 def by_usb_id(vid: int, pid: int) -> tuple[Platform, str] | None:
-    """(platform, "serial"|"dfu") for a Particle VID/PID, or None."""
+    """(platform, "serial"|"dfu"|"edl") for a VID/PID pdiag knows, or None."""
     return _usb_index().get((vid, pid))
 
 

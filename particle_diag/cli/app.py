@@ -10,12 +10,14 @@ from particle_diag import __version__
 from particle_diag.catalog import timeouts
 from particle_diag.cli.state import AppState
 
-COMMANDS = ("list", "identify", "vitals", "enter", "reset", "led", "sos", "doctor", "troubleshoot", "dfu", "flash",
-            "check", "watch", "monitor", "sim")
+COMMANDS = ("list", "identify", "vitals", "net", "keys", "protection", "locate", "setup-done", "enter", "reset",
+            "led", "sos", "doctor", "troubleshoot", "dfu", "flash", "check", "watch", "monitor", "sim")
 
 # The module of cli/commands/ that registers each command, in the order of the root --help; a dotted name is a
 # module of a higher layer (the sim: docs/architecture.md) that the CLI names but never imports statically.
-MODULE_OF = {"list": "inventory", "identify": "inventory", "vitals": "vitals", "enter": "mode", "reset": "mode",
+MODULE_OF = {"list": "inventory", "identify": "inventory", "vitals": "vitals", "net": "network",
+             "keys": "network", "protection": "bench", "locate": "bench", "setup-done": "bench", "enter": "mode",
+             "reset": "mode",
              "led": "troubleshooting", "sos": "troubleshooting", "doctor": "troubleshooting",
              "troubleshoot": "troubleshooting", "dfu": "dfu", "flash": "dfu", "check": "factory", "watch": "factory",
              "monitor": "monitor", "sim": "particle_diag.sim.command"}

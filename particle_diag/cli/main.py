@@ -36,7 +36,7 @@ def _is_number(text: str) -> bool:
 
 
 # Commands that never change a device: an interruption leaves every device as it was.
-_READ_ONLY = frozenset({"list", "identify", "vitals", "led", "sos", "doctor", "watch"})
+_READ_ONLY = frozenset({"list", "identify", "vitals", "net", "keys", "protection", "led", "sos", "doctor", "watch"})
 
 
 def _reads_only(args: list[str]) -> bool:

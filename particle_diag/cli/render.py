@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from particle_diag.devices.identify import Identity
     from particle_diag.devices.record import DeviceRecord
 
-MODE_STYLE = {"normal": "cyan", "listening": "blue", "dfu": "yellow", "safe": "magenta",
+MODE_STYLE = {"normal": "cyan", "listening": "blue", "dfu": "yellow", "edl": "yellow", "safe": "magenta",
               "protected": "red", "unknown": "dim"}
 STATUS_STYLE = {"inaccessible": "bold red", "unresponsive": "red", "unknown-pid": "dim", "protected": "red",
                 "in-use": "yellow"}

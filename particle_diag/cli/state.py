@@ -80,6 +80,11 @@ class AppState:
             self._host.lock_wait_s = self.lock_wait_s
         return self._host
 
+    @property
+    def bench(self) -> Any:
+        """The virtual bench of ``--sim`` (a sim Bench) once the host exists; None on real hardware."""
+        return self._bench
+
     def start_recording(self, path: str, argv: list[str]) -> None:
         """``--record FILE``: refuses an existing FILE without --yes before any device is touched."""
         from pathlib import Path

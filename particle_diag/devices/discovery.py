@@ -24,8 +24,34 @@ def _match_port(identity: UsbIdentity, device_id: str | None, ports: list[PortIn
     return next((p for p in ports if p.usb_path and p.usb_path == identity.path), None)
 
 
-def _base_record(identity: UsbIdentity, ports: list[PortInfo]) -> DeviceRecord:
+EDL_SERIAL = "_SN:"  # the SoC serial follows this in an EDL device's product string (particle-usb edl-device.js)
+
+
+def _edl_record(platform: platforms.Platform, identity: UsbIdentity) -> DeviceRecord:
+    """A device in Qualcomm EDL mode: only the SoC's boot ROM answers, and it names the SoC serial, not the
+    device ID (particle-usb derives the ID with device-constants' linux.machineIdToDeviceId, whose algorithm is
+    not in a public source pdiag could check: the ID is left unknown)."""
+    product = identity.product or ""
+    soc = product.split(EDL_SERIAL, 1)[1].strip() if EDL_SERIAL in product else None
+    note = (f"Qualcomm EDL (flashing) mode: SoC serial {soc}" if soc else "Qualcomm EDL (flashing) mode") + \
+        "; the device ID is not shown in this mode. Particle's tools flash it with `particle flash --tachyon`."
+    record = DeviceRecord(None, platform, "edl", "edl", usb=identity, notes=[note])
+    if isinstance(identity.error, PermissionDeniedError):
+        record.status, record.problem = "inaccessible", identity.error
+    return record
+
+
+def _ours(vid: int | None, pid: int | None) -> bool:
+    """A Particle VID (any product), or another vendor's exact VID:PID of a Particle flashing mode."""
+    return vid is not None and (platforms.owns_unknown_pids(vid) or platforms.by_usb_id(vid, pid or 0) is not None)
+
+
+def _base_record(identity: UsbIdentity, ports: list[PortInfo]) -> DeviceRecord | None:
+    if not _ours(identity.vid, identity.pid):
+        return None  # another product of a vendor whose IDs pdiag watches for one flashing mode only
     found = platforms.by_usb_id(identity.vid, identity.pid)
+    if found is not None and found[1] == "edl":
+        return _edl_record(found[0], identity)
     device_id = device_id_from_serial(identity.serial)
     port = _match_port(identity, device_id, ports)
     if device_id is None and port is not None:
@@ -49,8 +75,8 @@ def discover(host: Host, *, probe: bool = True) -> list[DeviceRecord]:
     """Every Particle device attached, probed in parallel (a busy device does not slow the others)."""
     vids = platforms.particle_vids()
     identities = host.usb.enumerate(vids)
-    ports = [p for p in host.list_ports() if p.vid in vids]
-    records = [_base_record(i, ports) for i in identities]
+    ports = [p for p in host.list_ports() if _ours(p.vid, p.pid)]
+    records = [r for r in (_base_record(i, ports) for i in identities) if r is not None]
     host.say(f"found {len(identities)} Particle USB device(s) and {len(ports)} Particle serial port(s)")
     claimed = {r.serial_port for r in records if r.serial_port}
     for port in ports:  # a CDC port whose USB side we could not see (no libusb access)
@@ -81,13 +107,13 @@ def locate(host: Host, device_id: str | None, usb_path: str | None) -> DeviceRec
     Cheaper than ``discover`` while waiting for a re-enumeration: other devices are not opened.
     """
     vids = platforms.particle_vids()
-    ports = [p for p in host.list_ports() if p.vid in vids]
+    ports = [p for p in host.list_ports() if _ours(p.vid, p.pid)]
     # A device usually comes back on the port it left: look there first, and read every device's strings
     # only when it is not there (moved to another port, or its path is unknown).
     identities = host.usb.enumerate(vids, frozenset({usb_path})) if usb_path else []
     if not any(device_id_from_serial(i.serial) == device_id for i in identities):
         identities = host.usb.enumerate(vids)
-    records = [_base_record(identity, ports) for identity in identities]
+    records = [r for r in (_base_record(identity, ports) for identity in identities) if r is not None]
     same_id = [r for r in records if device_id and r.device_id == device_id]
     same_path = [r for r in records if usb_path and r.usb is not None and r.usb.path == usb_path]
     # Device ID first; the USB port path breaks ties (old DFU bootloaders share one serial) and finds a

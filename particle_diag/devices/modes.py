@@ -244,8 +244,8 @@ def _refuse_unreachable(record: DeviceRecord, target: str, *, resetting: bool = 
     if record.status == "protected" and record.mode != "dfu":
         raise ProtectedDeviceError(
             f"{record.label}: Device Protection refuses mode changes over USB",
-            "Put the device in service mode from the Particle console, or use the buttons: "
-            + button_hint(record, target),
+            "`pdiag protection` explains what Device Protection allows. Put the device in service mode "
+            "(`particle device-protection disable`), or use the buttons: " + button_hint(record, target),
         )
 
 

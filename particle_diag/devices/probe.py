@@ -110,31 +110,47 @@ def _only_log_lines(text: str) -> bool:
     return bool(lines) and all(parse_log_line(line).is_log for line in lines[1:] or lines)
 
 
-def probe_dfu_protection(record: DeviceRecord, host: Host) -> None:
-    """In DFU, string 0xFA says sm=p on protected 6.x bootloaders; older ones show all-'b' layouts."""
+def _dfu_protection(strings: tuple[str | None, list[str]]) -> tuple[str | None, str]:
+    """(open | protected | service | None, how it was told) from string 0xFA and the alt layouts."""
     from particle_diag.protocol.memory_layout import parse_layout
     from particle_diag.protocol.protection import parse_protection_state
 
+    state, layouts = strings
+    reported = parse_protection_state(state)  # one `sm=` item of a `;` list, as particle-usb reads it
+    if reported is not None:
+        return reported, "dfu string 0xFA"
+    # older bootloaders: every segment erase-only ('b') means protected (raises for a non-DfuSe layout)
+    protected = bool(layouts) and all(parse_layout(s).protected for s in layouts if s)
+    return ("protected" if protected else "open"), "dfu layouts"
+
+
+def _dfu_strings(record: DeviceRecord, host: Host, *, shared: bool) -> tuple[str | None, list[str]]:
+    with open_usb(record, host, shared=shared) as dev:
+        # the bootloader pads the state to 8 characters with NULs ("sm=p\0\0\0\0", usbd_device.cpp)
+        return (dev.string(0xFA) or "").rstrip("\x00") or None, dev.interface_strings()
+
+
+def dfu_protection_state(record: DeviceRecord, host: Host) -> tuple[str | None, str]:
+    """A DFU-mode device's protection state (open, protected, service) and its source, read while holding the
+    device's lock (``pdiag protection``)."""
+    return _dfu_protection(_dfu_strings(record, host, shared=False))
+
+
+def probe_dfu_protection(record: DeviceRecord, host: Host) -> None:
+    """In DFU, string 0xFA says sm=p on protected 6.x bootloaders; older ones show all-'b' layouts."""
     try:
-        with open_usb(record, host, shared=True) as dev:
-            # the bootloader pads the state to 8 characters with NULs ("sm=p\0\0\0\0", usbd_device.cpp)
-            state = (dev.string(0xFA) or "").rstrip("\x00") or None
-            layouts = dev.interface_strings()
+        strings = _dfu_strings(record, host, shared=True)
     except DeviceInUseError as exc:
         record.status, record.problem = "in-use", exc
         return
     except PdiagError as exc:
         record.problem = exc
         return
-    reported = parse_protection_state(state)  # one `sm=` item of a `;` list, as particle-usb reads it
-    if reported is not None:
-        protected = reported == "protected"
-    else:
-        try:
-            protected = bool(layouts) and all(parse_layout(s).protected for s in layouts if s)
-        except PdiagError as exc:  # a layout string that is not DfuSe: say so on the record, keep listing
-            record.problem = exc
-            return
+    try:
+        protected = _dfu_protection(strings)[0] == "protected"
+    except PdiagError as exc:  # a layout string that is not DfuSe: say so on the record, keep listing
+        record.problem = exc
+        return
     if protected:
         record.status = "protected"
         record.notes.append("Device Protection is on: DFU reads and writes are refused")

@@ -12,8 +12,8 @@ from particle_diag.catalog.platforms import Platform
 from particle_diag.errors import PdiagError
 from particle_diag.transport.usb import UsbIdentity
 
-MODES = ("normal", "listening", "dfu", "safe", "protected", "unknown")
-STATUSES = ("normal", "listening", "dfu", "protected", "inaccessible", "unresponsive", "unknown-pid", "in-use")
+MODES = ("normal", "listening", "dfu", "safe", "protected", "edl", "unknown")
+STATUSES = ("normal", "listening", "dfu", "protected", "edl", "inaccessible", "unresponsive", "unknown-pid", "in-use")
 _DEVICE_ID = re.compile(r"[0-9a-fA-F]{24}")
 
 
@@ -54,6 +54,7 @@ class DeviceRecord:
                 "address": self.usb.address, "path": self.usb.path,
             },
             "problem": self.problem.as_dict() if self.problem else None,
+            "notes": list(self.notes),
         }
 
 

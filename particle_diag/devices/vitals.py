@@ -22,10 +22,6 @@ from particle_diag.errors import ProtectedDeviceError, UnsupportedError
 from particle_diag.protocol import messages
 from particle_diag.protocol.vitals import Vitals, decode
 
-PROTECTED_HINT = ("Device Protection is on: over USB the device answers only its ID and protection state. "
-                  "`pdiag protection` explains what that allows; put it in service mode from the Particle "
-                  "console to read its vitals.")
-
 
 @dataclass
 class DeviceVitals:
@@ -44,12 +40,15 @@ class DeviceVitals:
 def require_firmware(record: DeviceRecord, what: str) -> None:
     """Refuse, before opening it, a device whose running firmware cannot answer ``what`` over USB."""
     p = record.platform
+    if record.mode == "edl":
+        raise UnsupportedError(f"{record.label}: {what} needs Device OS running; in Qualcomm EDL mode only the "
+                               "SoC's boot ROM answers", "Restart the Tachyon normally (leave EDL mode) first.",
+                               reference="device.wrong-mode")
     if record.mode == "dfu":
         raise UnsupportedError(f"{record.label}: {what} needs Device OS running; in DFU mode only the bootloader "
                                "runs", "Leave DFU mode first: `pdiag reset`.", reference="device.wrong-mode")
     if record.mode == "protected" or record.status == "protected":
-        raise ProtectedDeviceError(f"{record.label}: {what} is not readable: the device is protected",
-                                   PROTECTED_HINT)
+        raise ProtectedDeviceError(f"{record.label}: {what} is not readable: the device is protected")
     if record.status in ("inaccessible", "unresponsive") and record.problem is not None:
         raise record.problem
     if p is None or record.usb is None or not capabilities.has_control_service(p.generation,

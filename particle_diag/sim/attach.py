@@ -18,7 +18,7 @@ def port_lister(bench: Bench) -> PortLister:
             port = d.port
             if port is None:
                 continue
-            out.append(PortInfo(port.path, d.platform.vid, d.pid, d.device_id, f"{d.usb_path}:1.0",
+            out.append(PortInfo(port.path, d.vid, d.pid, d.device_id, f"{d.usb_path}:1.0",
                                 d.descriptors.strings.get(2), "Particle"))
         return out
 

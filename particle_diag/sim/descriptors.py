@@ -130,6 +130,20 @@ def dfu_mode(
     return DescriptorSet(_device(vid, pid, (0, 0, 0), d.bcd_device), _config(body, 1, d), strings)
 
 
+def edl_mode(vid: int, pid: int, soc_serial: str) -> DescriptorSet:
+    """Qualcomm EDL (Sahara/Firehose) as the SoC boot ROM enumerates: one vendor interface with two bulk
+    endpoints, the SoC serial at the end of the product string after "_SN:" (the only part particle-usb reads,
+    src/edl-device.js).  The rest of the product string ("QUSB__BULK_CID:..."), the manufacturer string and the
+    interface class/subclass/protocol are UNVERIFIED: modelled on Qualcomm's usual ones, not on a capture."""
+    body = (_interface(0, 0, 2, 0xFF, 0xFF, 0x10, 0) + _endpoint(0x81, 0x02, 512, 0) + _endpoint(0x01, 0x02, 512, 0))
+    configuration = struct.pack("<BBHBBBBB", 9, 2, 9 + len(body), 1, 1, 0, 0x80, 1) + body
+    device = struct.pack("<BBHBBBBHHHBBBB", 18, 1, 0x0200, 0, 0, 0, 64, vid, pid, 0x0000,
+                         MANUFACTURER_INDEX, PRODUCT_INDEX, 0, 1)
+    strings = {MANUFACTURER_INDEX: "Qualcomm CDMA Technologies MSM",
+               PRODUCT_INDEX: f"QUSB__BULK_CID:0414_SN:{soc_serial}"}
+    return DescriptorSet(device, configuration, strings)
+
+
 def string_descriptor(text: str) -> bytes:
     encoded = text.encode("utf-16-le")
     return bytes([len(encoded) + 2, 3]) + encoded

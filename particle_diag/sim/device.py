@@ -147,19 +147,28 @@ class VirtualDevice:
 
     @property
     def pid(self) -> int:
+        if self.mode == "edl":
+            assert self.platform.edl_pid is not None
+            return self.platform.edl_pid
         if self.mode == "dfu":
             assert self.platform.dfu_pid is not None
             return self.platform.dfu_pid
         return self.platform.serial_pid + (UNKNOWN_PID_OFFSET if self.unknown_pid else 0)
 
     @property
+    def vid(self) -> int:
+        return self.platform.edl_vid if self.mode == "edl" and self.platform.edl_vid else self.platform.vid
+
+    @property
     def has_serial_port(self) -> bool:
-        return self.mode != "dfu"
+        return self.mode not in ("dfu", "edl")
 
     def _build_descriptors(self) -> desc.DescriptorSet:
         from particle_diag.catalog import usb_descriptors
 
         p, version = self.platform, self.firmware.device_os
+        if self.mode == "edl":
+            return desc.edl_mode(self.vid, self.pid, self.device_id[-8:].upper())
         mode = "dfu" if self.mode == "dfu" else "serial"
         product = p.dfu_product if mode == "dfu" else p.default_product
         facts = usb_descriptors.for_platform(p, mode, version, product) or usb_descriptors.generic(product)
@@ -180,7 +189,7 @@ class VirtualDevice:
                 raise Unplugged()
             if setup.kind == 0:
                 return self._standard_in(setup)
-            if setup.kind == 2 and self.mode != "dfu":
+            if setup.kind == 2 and self.mode not in ("dfu", "edl"):
                 return hostile.service_in(self.hostile, setup, self.service.handle_in(setup))
             if setup.kind == 1 and self.mode == "dfu":
                 return hostile.dfu_in(self.hostile, setup, self.dfu.handle_in(setup))
@@ -190,7 +199,7 @@ class VirtualDevice:
         with self.lock:
             if not self.attached:
                 raise Unplugged()
-            if setup.kind == 2 and self.mode != "dfu":
+            if setup.kind == 2 and self.mode not in ("dfu", "edl"):
                 self.service.handle_out(setup, data)
                 return
             if setup.kind == 1 and self.mode == "dfu":

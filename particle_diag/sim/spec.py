@@ -14,7 +14,7 @@ from particle_diag.catalog.platforms import Platform, by_name
 from particle_diag.errors import UsageError
 from particle_diag.sim import hostile
 
-MODES = ("normal", "listening", "safe", "dfu")
+MODES = ("normal", "listening", "safe", "dfu", "edl")  # edl: Qualcomm EDL, only where the platform has one
 
 # What each flag does to the virtual device (docs/virtual-bench.md lists them for users).
 FLAGS = {
@@ -113,6 +113,9 @@ def parse_spec(spec: str) -> list[DeviceSpec]:
         mode = m["mode"] or "normal"
         if mode not in MODES:
             raise UsageError(f"unknown mode '{mode}' in '{item}'", f"Modes: {', '.join(MODES)}.",
+                             reference="usage.sim-spec")
+        if mode == "edl" and platform.edl_pid is None:
+            raise UsageError(f"a {platform.display} has no EDL mode ('{item}')", "Only Tachyon has one.",
                              reference="usage.sim-spec")
         flags = frozenset(f for f in (m["flags"] or "").split("+") if f)
         unknown = flags - FLAGS.keys()

@@ -358,7 +358,10 @@ def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
 
 
 def _run_in_testbed(spec: str, command: Sequence[str], trace: Trace | None) -> int:
+    from particle_diag.sim.status import STATUS_FILE, StatusFile
+
     with UmockdevBench.start(spec, trace) as testbed:
+        StatusFile(testbed.bench, os.path.join(testbed.root, STATUS_FILE))  # what `pdiag sim status` shows
         env = testbed.client_env()
         try:
             child = subprocess.Popen(list(command), env=env)
