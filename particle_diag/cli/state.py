@@ -72,7 +72,8 @@ class AppState:
                 self._host.log = self.log
             from particle_diag.cli.progress import for_terminal
 
-            self._host.progress = for_terminal(self.json, self.verbose)
+            # With --trace, as with -v, stderr carries lines of its own: plain wait lines, no line redrawn in place.
+            self._host.progress = for_terminal(self.json, self.verbose or int(self.trace))
             if self._host.progress is not None:
                 self._closers.append(self._host.progress.close)
             self._host.probe_timeout_s = self.probe_timeout_s

@@ -20,7 +20,7 @@ Trace = Callable[[str], None]
 class WaitReporter(Protocol):
     """Where waits are reported (the CLI shows those over a second): ``update`` at each poll, ``done`` at the end."""
 
-    def update(self, key: str, what: str, elapsed_s: float, timeout_s: float) -> None: ...
+    def update(self, key: str, what: str, elapsed_s: float, timeout_s: float | None) -> None: ...
 
     def done(self, key: str) -> None: ...
 
@@ -44,7 +44,8 @@ class Host:
         if self.log is not None:
             self.log(text)
 
-    def waiting(self, key: str, what: str, elapsed_s: float, timeout_s: float) -> None:
+    def waiting(self, key: str, what: str, elapsed_s: float, timeout_s: float | None) -> None:
+        """One poll of a wait for ``what`` (``timeout_s`` None: no limit); the CLI shows those over a second."""
         if self.progress is not None:
             self.progress.update(key, what, elapsed_s, timeout_s)
 

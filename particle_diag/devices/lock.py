@@ -156,24 +156,31 @@ def _acquire(key: str, record: DeviceRecord, host: Host, shared: bool, wait_s: f
             held.count += 1
             return
     start = host.clock.monotonic()
-    while True:
-        with _registry:
-            held = _held.get(key)
-            if held is not None and (held.exclusive or shared):  # another thread of ours took it meanwhile
-                held.count += 1
-                return
-            if _try_lock(key, shared, host.simulated):
-                return
-        owner = _read_holder(lock_dir() / f"{key}.lock")
-        allowed = wait_s
-        if not shared and owner.kind == "probe":
-            allowed = max(wait_s, host.probe_timeout_s + timeouts.LOCK_PROBE_GRACE_S)  # a listing: it ends soon
-        if shared or host.clock.monotonic() - start >= allowed:
-            raise DeviceInUseError(
-                f"{record.label} is in use by {owner.describe()}",
-                "Wait for that command to finish, or add --wait-lock [SECONDS] to wait for it "
-                "(`pdiag list` shows which devices are in use).")
-        host.clock.sleep(timeouts.LOCK_POLL_S)
+    try:
+        while True:
+            with _registry:
+                held = _held.get(key)
+                if held is not None and (held.exclusive or shared):  # another thread of ours took it meanwhile
+                    held.count += 1
+                    return
+                if _try_lock(key, shared, host.simulated):
+                    return
+            owner = _read_holder(lock_dir() / f"{key}.lock")
+            allowed = wait_s
+            if not shared and owner.kind == "probe":
+                allowed = max(wait_s, host.probe_timeout_s + timeouts.LOCK_PROBE_GRACE_S)  # a listing: ends soon
+            waited = host.clock.monotonic() - start
+            if shared or waited >= allowed:
+                raise DeviceInUseError(
+                    f"{record.label} is in use by {owner.describe()}",
+                    "Wait for that command to finish, or add --wait-lock [SECONDS] to wait for it "
+                    "(`pdiag list` shows which devices are in use).")
+            # --wait-lock without SECONDS waits without a limit (an infinite `allowed`)
+            host.waiting(key, f"{record.label}, in use by {owner.describe()}", waited,
+                         allowed if allowed != float("inf") else None)
+            host.clock.sleep(timeouts.LOCK_POLL_S)
+    finally:
+        host.done_waiting(key)
 
 
 def _try_lock(key: str, shared: bool, private: bool) -> bool:

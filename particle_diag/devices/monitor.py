@@ -237,10 +237,22 @@ class _Follower(threading.Thread):
 
     def _wait_for_change(self) -> None:
         """Poll the bus until the device is there again in another state (or its port changed)."""
+        try:
+            self._poll_until_changed()
+        finally:
+            self.m.host.done_waiting(self.device_id)
+
+    def _poll_until_changed(self) -> None:
         host = self.m.host
-        before = (self.record.mode, self.record.serial_port)
+        before: tuple[str | None, str | None] = (self.record.mode, self.record.serial_port)
         held_since: float | None = None
+        started = host.clock.monotonic()
+        found: DeviceRecord | None = self.record
         while not self._stopping():
+            # What a person waits for (the CLI's progress line; no limit: the monitor follows until it ends).
+            what = (f"{self.record.label} to leave {found.mode} mode" if found is not None and found.mode in
+                    ("listening", "dfu") else f"{self.record.label} to come back")
+            host.waiting(self.device_id, what, host.clock.monotonic() - started, None)
             host.clock.sleep(timeouts.MONITOR_REPLUG_POLL_S)
             found = self.m.find(self.record)
             settled = found is None or found.mode in ("listening", "dfu") or (

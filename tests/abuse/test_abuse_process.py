@@ -328,6 +328,18 @@ def test_wait_lock_waits_for_the_other_process(pdiag, benches, other_process):
     assert benches[-1].devices[0].mode == "dfu"
 
 
+def test_wait_lock_says_what_it_waits_for(pdiag, benches, other_process):
+    holder = other_process(BORON)
+    timer = __import__("threading").Timer(1.4, lambda: holder.stdin.close())  # type: ignore[union-attr]
+    timer.start()
+    result = pdiag("-v", "--sim", "boron", *FAST, "--wait-lock", "20", "enter", "dfu")
+    timer.join()
+    assert result.code == 0, result.out + result.err
+    # listed while held: its mode could not be read ("unknown")
+    assert (f"waiting for {BORON} (Boron, unknown, 1-1), in use by pid {holder.pid} (pdiag flash firmware.bin): "
+            "1 s of 20 s") in result.err
+
+
 def test_no_process_cancels_another_ones_request(make_bench):
     """A listing's probe shares the lock and sends no RESET(0): a request in flight survives it."""
     from particle_diag.devices.discovery import discover

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -279,7 +279,10 @@ def _rate(bytes_per_second: float) -> str:
 
 class TransferBar:
     """A rich progress bar when stderr is a terminal, else a plain line every 10 % on stderr (none in --json
-    mode unless -v). ``stage`` prints what is happening between the bars (entering DFU, verifying...)."""
+    mode unless -v). ``stage`` prints what is happening between the bars (entering DFU, verifying...).
+
+    The bar is shown only while bytes move: a stage ends it, so that the progress line of a wait (the device
+    entering or leaving DFU mode) has the terminal's last line to itself."""
 
     def __init__(self, state: AppState, verb: str, address: int, total: int) -> None:
         self.state, self.verb, self.address, self.total = state, verb, address, total
@@ -290,7 +293,18 @@ class TransferBar:
         self._next_step = 1
 
     def __enter__(self) -> TransferBar:
-        if not self.plain and not self.quiet:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop()
+
+    def _stop(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+    def _shown(self) -> Any:
+        if self._bar is None:
             from rich.progress import BarColumn, DownloadColumn, TextColumn, TimeRemainingColumn, TransferSpeedColumn
             from rich.progress import Progress as RichProgress
 
@@ -301,17 +315,13 @@ class TransferBar:
                                      transient=True)
             self._bar.start()
             self._task = self._bar.add_task(f"{self.verb} 0x{self.address:08X}", total=self.total)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
+        return self._bar
 
     def update(self, done: int, total: int) -> None:
         if self.quiet:
             return
-        if self._bar is not None:
-            self._bar.update(self._task, completed=done, total=total)  # type: ignore[arg-type]
+        if not self.plain:
+            self._shown().update(self._task, completed=done, total=total)
             return
         if not total or done * PLAIN_STEPS < self._next_step * total:
             return
@@ -323,7 +333,10 @@ class TransferBar:
     def stage(self, text: str) -> None:
         if self.quiet:
             return
-        if self._bar is not None:
-            self._bar.console.print(f"[dim]{text}[/]")
+        self._stop()
+        if not self.plain:
+            from particle_diag.cli.output import console
+
+            console(stderr=True).print(f"[dim]{text}[/]")
         else:
             print(text, file=sys.stderr, flush=True)

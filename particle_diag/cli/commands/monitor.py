@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -87,8 +87,17 @@ def monitor_command(
     renderer = MonitorRenderer(state, jsonl=jsonl, multi=len(chosen) > 1, min_level=min_level,
                                categories=tuple(category or ()), timestamp=timestamp, utc=utc, files=files)
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    progress = state.host.progress
+
+    def show(item: Any) -> None:
+        if progress is None:
+            renderer.show(item)
+            return
+        with progress.aside():  # the "waiting for ... to come back" line, on the same terminal
+            renderer.show(item)
+
     try:
-        result = monitor.run(renderer.show, duration_s=duration, until=pattern)
+        result = monitor.run(show, duration_s=duration, until=pattern)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
