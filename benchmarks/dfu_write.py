@@ -5,7 +5,8 @@
 Three runs, each counting the DFU control transfers the device received and the time taken:
 
 1. pdiag (``pdiag dfu write``'s code path, in-process through pyusb into the virtual bench);
-2. the dfu-util sequence (reference §4.3: SET_ADDRESS before every chunk, always block 2) replayed in-process
+2. the dfu-util sequence (dfu-util src/dfuse.c dfuse_dnload_element: SET_ADDRESS before every chunk,
+   always block 2) replayed in-process
    over the same pyusb path, so the two are measured with the same meter;
 3. the real dfu-util inside ``pdiag sim run`` (umockdev), when both are available: its time, and its
    transfer count from libusb's debug log. If either is missing, that is said and the rest still printed.
@@ -39,7 +40,7 @@ from particle_diag.sim.flash import REALISTIC
 from particle_diag.sim.pyusb_backend import BenchBackend
 from particle_diag.transport.usb import UsbBus
 
-# Boron alt 0 has no contiguous 1 MiB of writable flash (reference §1.2); alt 2, the 4 MB external flash, has.
+# Boron alt 0 has no contiguous 1 MiB of writable flash (usbd_dfu_mal.h); alt 2, the 4 MB external flash, has.
 EXTERNAL = 0x80000000
 MIB = 1024 * 1024
 REPO = Path(__file__).resolve().parent.parent
@@ -82,7 +83,7 @@ def run_pdiag(data: bytes, realistic: bool) -> Run:
 
 
 def dfu_util_style_write(client: DfuClient, layout: MemoryLayout, address: int, data: bytes) -> None:
-    """dfu-util's dfuse_dnload_element (and particle-usb's doDownload), reference §4.3: erase every page, then
+    """dfu-util's dfuse_dnload_element (and particle-usb's doDownload), erase every page, then
     for each chunk SET_ADDRESS + DNLOAD block 2, each followed by GETSTATUS polling."""
     client.ensure_idle()
     for sector in layout.sectors_in(address, len(data)):

@@ -1,7 +1,8 @@
 """Typed errors shared by every layer.
 
-Each error carries a stable ``reference`` (used in JSON output and docs/errors.md), a one-line ``message`` and
-a ``hint`` saying what to do next.  Only the CLI turns them into text and an exit code.
+Each error carries a stable ``reference`` (used in JSON output; every one is listed with its exit code, cause and
+fix in error_references.py, from which docs/errors.md is generated), a one-line ``message`` and a ``hint`` saying
+what to do next.  Only the CLI turns them into text and an exit code.
 """
 
 from __future__ import annotations

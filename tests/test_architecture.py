@@ -14,7 +14,8 @@ PACKAGE = ROOT / "particle_diag"
 
 # docs/architecture.md, "Layers": a unit (a subpackage, or a module directly under particle_diag/) and its layer.
 LAYER = {
-    "catalog": 0, "errors": 0, "clock": 0, "semver": 0, "files": 0, "udev": 0, "particle_diag": 0,
+    "catalog": 0, "errors": 0, "error_references": 0, "clock": 0, "semver": 0, "files": 0, "udev": 0,
+    "particle_diag": 0,
     "transport": 1,
     "protocol": 2,
     "devices": 3,

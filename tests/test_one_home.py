@@ -168,3 +168,13 @@ def test_every_control_request_gets_the_request_timeout() -> None:
 
 def test_request_types_have_one_number_each() -> None:
     assert len({int(r) for r in RequestType}) == len(RequestType)
+
+
+def test_citations_name_public_sources() -> None:
+    """Code cites Particle's sources (URL and file) or a doc of this repository, never a document that is not in
+    it (the research notes once cited as "reference §n", or a path of a build machine)."""
+    cited = [f"{p.relative_to(ROOT)}:{n}" for p in sorted(PACKAGE.rglob("*")) if p.suffix in (".py", ".toml", ".proto",
+                                                                                                 ".rules")
+             for n, line in enumerate(p.read_text().splitlines(), 1)
+             if re.search(r"reference §|shared/reference|\.md §|/work/|/home/", line)]
+    assert cited == []

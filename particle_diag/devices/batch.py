@@ -16,7 +16,7 @@ from typing import Any
 from particle_diag.catalog import timeouts
 from particle_diag.clock import SYSTEM_CLOCK, Clock, StopRequested, stop_event
 from particle_diag.devices.record import DeviceRecord
-from particle_diag.errors import OperationInterrupted, PdiagError, ProtocolError
+from particle_diag.errors import OperationInterrupted, PdiagError
 
 STOP_GRACE_S = timeouts.STOP_GRACE_S
 _JOIN_SLICE_S = timeouts.WORKER_POLL_S
@@ -50,7 +50,9 @@ def _one(record: DeviceRecord, action: Callable[[DeviceRecord], Any]) -> Outcome
         return Outcome(record, error=OperationInterrupted(f"{exc.step} ({record.device_id or record.label})",
                                                           f"{record.mode} mode (as found)"))
     except Exception as exc:
-        return Outcome(record, error=ProtocolError(f"{type(exc).__name__}: {exc}", reference="internal"))
+        return Outcome(record, error=PdiagError(f"internal error: {type(exc).__name__}: {exc}",
+                                                "This is a bug in pdiag. Run again with --trace and report it.",
+                                                reference="internal"))
 
 
 def run_on_devices(records: list[DeviceRecord], action: Callable[[DeviceRecord], Any],

@@ -1,7 +1,8 @@
 """Opening a device in DFU mode: the USB handle, its DfuSe memory maps (one per alt setting) and a DfuClient.
 
-The alt settings and their layout strings come from the device itself (reference §1.2: parse, never
-hard-code); wTransferSize from its DFU functional descriptor (§4.2).
+The alt settings and their layout strings come from the device itself (parse, never hard-code: older B5-SoM
+and Tracker bootloaders described their external flash with other sectors, device-os CHANGELOG #2321); wTransferSize
+from its DFU functional descriptor, as particle-usb ``src/dfu.js`` ``setAltSetting`` reads it.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from particle_diag.protocol.memory_layout import MemoryLayout, parse_layout
 from particle_diag.transport.usb import UsbDevice
 
 PROTECTED_HINT = (
-    "Device Protection refuses DFU reads, writes and erases (reference §2.7); `pdiag protection` explains what it "
-    "allows. Put the device in service mode (`particle device-protection disable`), then try again."
+    "Device Protection refuses DFU reads, writes and erases; `pdiag protection` explains what it allows. Put the device in service mode (`particle device-protection disable`), then try again."
 )
 
 
@@ -42,7 +42,7 @@ class DfuSession:
     alt: int = 0
 
     def select(self, alt: int) -> MemoryLayout:
-        """SET_INTERFACE to ``alt`` (interface 0, reference §4.3 step 1) and return its memory map."""
+        """SET_INTERFACE to ``alt`` (interface 0, as particle-usb ``setAltSetting``) and return its memory map."""
         if not 0 <= alt < len(self.layouts):
             maps = "; ".join(f"alt {i}: {layout.name} {layout.describe_span()}" for i, layout in
                              enumerate(self.layouts))
@@ -70,7 +70,7 @@ def require_dfu(record: DeviceRecord) -> None:
 
 def dfu_client(dev: UsbDevice, host: Host) -> DfuClient:
     """The DfuSe client for an opened DFU-mode device."""
-    # wTransferSize from the functional descriptor; particle-usb's 1024 when a device has none (§4.2)
+    # wTransferSize from the functional descriptor; particle-usb's 1024 when a device has none (src/dfu.js)
     return DfuClient(dev, clock=host.clock, transfer_size=dev.dfu_transfer_size(),
                      timeout_ms=int(host.request_timeout_s * 1000))
 
@@ -117,7 +117,7 @@ def read_memory(session: DfuSession, alt: int, address: int, length: int,
 
 def write_memory(session: DfuSession, alt: int, address: int, data: bytes, progress: TransferProgress | None = None,
                  *, verify: bool = False, consent: bool = False, rerun: str = "") -> TransferReport:
-    """Erase the sectors the data touches, write it, optionally read it back (reference §4.3).
+    """Erase the sectors the data touches, write it, optionally read it back (particle-usb ``Dfu.doDownload``).
 
     ConsentRequiredError unless the sectors hold plain user data or ``consent`` (devices/protection.py).
     A stop (Ctrl-C) between two blocks raises OperationInterrupted naming ``rerun``, the command that writes

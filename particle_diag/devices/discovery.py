@@ -1,7 +1,7 @@
 """Discovery: one record per physical device, merging its USB identity with its serial port.
 
 A device is matched to its CDC port by serial number (= device ID, lower case) and, failing that, by USB
-path (Gen 2 firmware before 0.6.0 reported an STM32 default serial, reference §1.5).  Devices of other
+path (Gen 2 firmware before 0.6.0 reported an STM32 default serial: particle-cli issues #10 and #131).  Devices of other
 vendors are never opened: the USB filter works on the cached device descriptor.
 """
 

@@ -1,6 +1,6 @@
 """``pdiag flash``: check a Particle module binary against the device, back up, write it over DFU, verify, come back.
 
-Where it goes (reference §1.3): every module at the start address its own header declares, on alt 0, as
+Where it goes: every module at the start address its own header declares, on alt 0, as
 particle-cli's flashFiles does; ``--factory`` puts a user part in the platform's backup ("factory") slot.  The
 range must lie inside the slot of its module function in the platform's memory map (catalog/memory_map.py) and
 touch no region of another function.  Every check that does not need the device runs before it is touched
@@ -151,8 +151,9 @@ def _factory_plan(header: ModuleHeader, module: bytes, platform: Platform, notes
     if header.function != "user_part":
         raise FirmwareFileError(f"only a user part can be the factory image, this is a {header.function}",
                                 reference="firmware.function")
-    # Gen 3 keeps it on external flash (alt 2) with the bootloader's +0x80000000 offset (reference §1.2/§1.3:
-    # where device-constants and the bootloader disagree, the bootloader's rule wins).
+    # Gen 3 keeps it on external flash (alt 2) with the bootloader's +0x80000000 offset (device-os
+    # bootloader/src/nRF52840/usbd_dfu_mal.cpp ExternalFlashMal::validate: where device-constants and the
+    # bootloader disagree, the bootloader's rule wins).
     return FlashPlan(header, module, platform.factory.alt, platform.factory.address, True, notes=tuple(notes))
 
 
@@ -181,7 +182,7 @@ def _check_slot(plan: FlashPlan, platform: Platform) -> None:
 def _with_former_user_part(plan: FlashPlan, platform: Platform) -> FlashPlan:
     """Gen 3: a user part for Device OS >= 3.1.0 (system dependency 3103) lives at 0xB4000 (256 KB); the 128 KB
     user part of older versions started at 0xD4000 and must be invalidated, or the bootloader may still find it
-    ([DC] formerUserPart, particle-cli flash-helper.js; reference §1.3)."""
+    (@particle/device-constants formerUserPart, particle-cli src/lib/flash-helper.js)."""
     former = platform.memory_map.former_user_part if platform.memory_map else None
     h = plan.header
     if (former is None or plan.factory or h.function != "user_part" or not h.dependencies
@@ -328,7 +329,6 @@ class _Run:
         self.record, self.prepared, self.stop, self.say = record, prepared, stop, say
         self.step = "checking"
         self.erased = False
-        self.written = False
 
     def enter(self, step: str, text: str) -> None:
         self.checkpoint(self.step)
@@ -489,7 +489,7 @@ def _put_back(exc: PdiagError, record: DeviceRecord, found_in: str, host: Host, 
 
 def _with_recovery_hint(exc: FlashInterruptedError | DfuStatusError, record: DeviceRecord,
                         recovery: str) -> PdiagError:
-    """The same error, with the recovery steps in the device's own button names (reference §4.1)."""
+    """The same error, with the recovery steps in the device's own button names (catalog/platforms.py)."""
     from particle_diag.devices.modes import button_hint
 
     hint = (f"Nothing is lost that cannot be rewritten: plug the device back in; if it does not show up in DFU "

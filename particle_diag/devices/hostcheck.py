@@ -1,7 +1,8 @@
 """Facts about this computer that explain why devices are missing or inaccessible (for ``pdiag doctor``).
 
 Everything is read from files and process tables under an injectable root, so tests can build a fake ``/etc``
-and ``/proc``.  Checks follow particle-cli's udev logic (reference §6): the rules are "installed" when the
+and ``/proc``.  Checks follow particle-cli's udev logic (``src/cmd/udev.js``,
+https://github.com/particle-iot/particle-cli): the rules are "installed" when the
 installed file is byte-identical to the bundled one.
 """
 

@@ -1,6 +1,7 @@
 """Mode control: enter DFU, listening, safe or normal mode, or reset, and confirm the device got there.
 
-Paths (reference §5, §3.2, §4.5), chosen from what the device's firmware supports:
+Paths (particle-usb ``src/device.js``; magic baud rates: device-os ``system/src/system_update.cpp``; leaving DFU:
+particle-usb ``src/dfu.js`` ``Dfu.leave``), chosen from what the device's firmware supports:
 - normal/listening/safe -> control requests 50 (DFU), 60 (safe), 70/71 (start/stop listening), 40 (reset);
 - firmware without control requests -> magic baud rates on the CDC port: 14400 DFU (every version),
   28800 listening (before 6.0.0);
@@ -335,7 +336,7 @@ def _serial_path(record: DeviceRecord, target: str, host: Host, version: str) ->
         return "magic-baud"
     if target == "normal" and record.mode == "listening":
         with SerialConsole(record.serial_port, clock=host.clock, trace=host.trace) as console:
-            console.send("x")  # listening-mode console: leave listening mode (reference §3.3)
+            console.send("x")  # listening-mode console: leave listening mode (system_setup.cpp)
         return "serial-console"
     raise UnsupportedError(
         f"{record.label}: no USB or serial path into {target} mode on Device OS {version}",
@@ -365,7 +366,8 @@ def _dfu_safe_mode(record: DeviceRecord, host: Host) -> bool:
 
 
 def _ignore_reset_race(action: Callable[[], object]) -> None:
-    """A device that resets while answering may fail the last transfer; it did what was asked (ref. §4.5)."""
+    """A device that resets while answering may fail the last transfer; it did what was asked
+    (dfu-util prints "Error during download get_status" then: particle-cli issues #68, #498)."""
     try:
         action()
     except (DeviceGoneError, DeviceTimeoutError):

@@ -41,7 +41,8 @@ def probe_mode(record: DeviceRecord, host: Host) -> None:
 
 
 def _raw_version(client: ControlClient) -> str | None:
-    """Raw 'P' 30 is answered in the USB interrupt, even while the application is busy (reference §2.2)."""
+    """Raw 'P' 30 is answered in the USB interrupt, even while the application is busy
+    (device-os system/src/usb_control_request_channel.cpp processVendorRequest)."""
     try:
         text = client.raw_in(R.SYSTEM_VERSION).decode("ascii", errors="replace").strip()
     except PdiagError:
@@ -66,8 +67,8 @@ def _probe_with_requests(record: DeviceRecord, client: ControlClient, host: Host
     mode = messages.decode_reply(R.GET_DEVICE_MODE, reply.data).mode
     record.mode = record.status = mode
     if mode == "normal" and _user_firmware_failed(client):
-        # Safe mode has no flag over USB; a user part failing its checks is why a device sits in it
-        # (reference §2.5, §5).
+        # Safe mode has no flag over USB (particle-usb's getDeviceMode knows normal and listening only); a user part
+        # failing its checks is why a device sits in it.  UNVERIFIED as the only cause on hardware.
         record.mode = "safe"
         record.notes.append("user firmware fails its module checks: the device runs in safe mode")
 

@@ -59,7 +59,8 @@ class DeviceRecord:
 
 
 def device_id_from_serial(serial: str | None) -> str | None:
-    """The device ID is the USB serial number; tolerate old firmware that wraps it (reference §1.5)."""
+    """The device ID is the USB serial number; tolerate old firmware that wraps it
+    (particle-cli ``src/lib/device-specs.js`` deviceIdFromSerialNumber, https://github.com/particle-iot/particle-cli)."""
     if not serial:
         return None
     text = "".join(ch for ch in serial if ch.isprintable()).strip()

@@ -384,6 +384,3 @@ def _applies(name: str, record: DeviceRecord) -> bool:
 def _retryable(exc: PdiagError) -> bool:
     return isinstance(exc, DeviceTimeoutError | ProtocolError | _NotReadyError)
 
-
-def run_check(spec: StationSpec, records: list[DeviceRecord], host: Host, **options: Any) -> CheckReport:
-    return CheckRunner(spec, host, **options).run(records)

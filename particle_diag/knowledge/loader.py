@@ -131,7 +131,7 @@ class _Loader:
         for p in plats:
             if p not in platforms:
                 raise _err(where, f"unknown platform '{p}' (see particle_diag/catalog/data/platforms.toml)")
-        # The document's helpers (led-semantics.md §0): network-type tests wifi, then cellular, then mesh;
+        # The document's helpers (docs templates/helpers/*.js): network-type tests wifi, then cellular, then mesh;
         # system-button is always MODE; reset-button is RST only on the Core; a-device says "an" only for Electron.
         if "has-wifi" in own:
             network = "Wi-Fi"

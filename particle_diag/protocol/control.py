@@ -1,4 +1,8 @@
-"""Particle's USB control-request service, host side (reference §2.2-§2.3, §2.8).
+"""Particle's USB control-request service, host side.
+
+Sources: particle-usb ``src/usb-protocol.js`` and ``src/device-base.js`` (the host's flow),
+https://github.com/particle-iot/particle-usb; device-os ``system/src/usb_control_request_channel.cpp`` (the
+device's side, raw 'P' requests in processVendorRequest), https://github.com/particle-iot/device-os.
 
 Flow per request: INIT(type, payload size) -> [CHECK until ready] -> SEND chunks -> CHECK on the polling
 schedule until the result -> RECV the reply in chunks.  RESET(id) after a timeout or error frees the

@@ -1,11 +1,15 @@
 """DFU 1.1 + DfuSe client for Particle bootloaders, driven only through ``ControlTransfers`` and a ``Clock``.
 
-Facts: reference §4.1 (requests, states, status codes), §4.2 (DfuSe commands, block/address rule), §4.3
-(download), §4.4 (upload), §4.5 (leave); Device OS ``bootloader/src/nRF52840/usbd_dfu.cpp``.
+Facts: the numbers in catalog/dfu.py (DFU 1.1, ST AN3156); the procedures of particle-usb ``src/dfu.js``
+(``Dfu.doDownload``, ``doUpload``, ``leave``), https://github.com/particle-iot/particle-usb, and dfu-util
+``src/dfuse.c`` (``dfuse_dnload_element``, ``dfuse_do_upload``, ``:leave``),
+https://sourceforge.net/p/dfu-util/dfu-util/ci/master/tree/src/dfuse.c; the device side in device-os
+``bootloader/src/nRF52840/usbd_dfu.cpp``, https://github.com/particle-iot/device-os.
 
 Fewer control transfers than dfu-util / particle-usb, which set the address pointer before every chunk and
-always use block 2 (§4.2): this writer erases only the sectors it touches, sets the address pointer once per
-contiguous run and then sends blocks 2, 3, 4... whose target is ``(block - 2) * transfer_size + pointer``.
+always use block 2 (``Dfu.doDownload``, ``dfuse_dnload_element``): this writer erases only the sectors it
+touches, sets the address pointer once per contiguous run and then sends blocks 2, 3, 4... whose target is
+``(block - 2) * transfer_size + pointer``.
 ``DfuClient.stats`` counts every control transfer so the saving can be measured.
 """
 
@@ -34,7 +38,7 @@ from particle_diag.protocol.transfer import ControlTransfers
 # Called with (bytes done, bytes in all) as a DFU read or write goes on.
 TransferProgress = Callable[[int, int], None]
 
-DEFAULT_TRANSFER_SIZE = 4096  # wTransferSize of every Particle bootloader (§4.2)
+DEFAULT_TRANSFER_SIZE = 4096  # wTransferSize of every Particle bootloader (usbd_dfu.h USBD_DFU_XFER_SIZE)
 MAX_BLOCK = 0xFFFF  # wValue is 16 bits: past it the writer re-sets the address pointer
 
 
@@ -53,7 +57,7 @@ class DfuStatusError(ProtocolError):
 
 
 class DfuProtectedError(ProtectedDeviceError):
-    """errVENDOR: the bootloader refuses reads/writes/erases of a protected device (§2.7)."""
+    """errVENDOR: the bootloader refuses reads/writes/erases of a protected device (usbd_dfu.cpp)."""
 
     reference = "dfu.protected"
 
@@ -109,7 +113,7 @@ class DfuStatus:
 
     @classmethod
     def decode(cls, raw: bytes) -> DfuStatus:
-        """GETSTATUS reply: bStatus, 24-bit LE bwPollTimeout, bState, iString (§4.1)."""
+        """GETSTATUS reply: bStatus, 24-bit LE bwPollTimeout, bState, iString (DFU 1.1 section 6.1.2)."""
         if len(raw) != 6:  # particle-usb refuses any other length too (_getStatus in src/dfu.js)
             raise ProtocolError(f"GETSTATUS answered {len(raw)} bytes instead of 6: {raw.hex()}", reference="dfu.reply")
         try:
@@ -120,16 +124,6 @@ class DfuStatus:
 
     def describe(self) -> str:
         return f"{self.status.name} in {self.state.label}"
-
-
-def decode_state(raw: bytes) -> DfuState:
-    """GETSTATE reply: one byte, a DFU 1.1 bState (§4.1); anything else is a ProtocolError."""
-    if len(raw) != 1:
-        raise ProtocolError(f"GETSTATE answered {len(raw)} bytes instead of 1: {raw[:8].hex()}", reference="dfu.reply")
-    try:
-        return DfuState(raw[0])
-    except ValueError:
-        raise ProtocolError(f"GETSTATE answered an unknown state {raw[0]}", reference="dfu.reply") from None
 
 
 @dataclass
@@ -211,10 +205,6 @@ class DfuClient:
     def get_status(self) -> DfuStatus:
         return DfuStatus.decode(self._in(DfuRequest.GETSTATUS, 0, 6))
 
-    def get_state(self) -> DfuState:
-        raw = self._in(DfuRequest.GETSTATE, 0, 1)
-        return decode_state(raw)
-
     def clear_status(self) -> None:
         self._out(DfuRequest.CLRSTATUS, 0)
 
@@ -222,7 +212,7 @@ class DfuClient:
         self._out(DfuRequest.ABORT, 0)
 
     def ensure_idle(self, attempts: int = 4) -> DfuStatus:
-        """Bring the device to dfuIDLE or dfuDNLOAD-IDLE (§4.3 step 2).
+        """Bring the device to dfuIDLE or dfuDNLOAD-IDLE (DFU 1.1 appendix A, the state transition diagram).
 
         dfuERROR -> CLRSTATUS; dfuDNBUSY -> wait bwPollTimeout; anything else -> ABORT. CLRSTATUS outside
         dfuERROR is an undefined transition that the Particle bootloader stalls (usbd_dfu.cpp), so it is
@@ -246,7 +236,7 @@ class DfuClient:
             return status
         raise DfuStateError(f"the device stays in {status.describe()} and does not return to dfuIDLE")
 
-    # -- DfuSe special commands (§4.2) -------------------------------------------------------------
+    # -- DfuSe special commands (catalog/dfu.py DfuseCommand) ---------------------------------------
     def get_commands(self) -> bytes:
         """The DfuSe commands the bootloader supports: UPLOAD block 0 (Gen 3 answers ``00 21 41 FA FB``)."""
         if self._commands is None:
@@ -268,13 +258,13 @@ class DfuClient:
         )
 
     def enter_safe_mode(self) -> None:
-        """0xFA: the device reboots into safe mode (breathing magenta). Its disappearing is success (§4.2)."""
+        """0xFA: the device reboots into safe mode (breathing magenta). Its disappearing is success (usbd_dfu.cpp)."""
         self._require_command(DfuseCommand.ENTER_SAFE_MODE, "entering safe mode from DFU")
         self._send_command(bytes([DfuseCommand.ENTER_SAFE_MODE]), "ENTER_SAFE_MODE")
         self._finish_reset("ENTER_SAFE_MODE")
 
     def clear_protection_override(self) -> None:
-        """0xFB: re-enable Device Protection without leaving DFU (§4.2)."""
+        """0xFB: re-enable Device Protection without leaving DFU (usbd_dfu.cpp)."""
         self._require_command(DfuseCommand.CLEAR_PROTECTION_OVERRIDE, "clearing the protection override")
         self._special(bytes([DfuseCommand.CLEAR_PROTECTION_OVERRIDE]), "CLEAR_PROTECTION_OVERRIDE")
 
@@ -310,7 +300,8 @@ class DfuClient:
 
     # -- waiting -----------------------------------------------------------------------------------
     def _wait_download(self, what: str, address: int | None = None) -> DfuStatus:
-        """Poll GETSTATUS after a DNLOAD, sleeping bwPollTimeout while dfuDNBUSY (§4.2), until dfuDNLOAD-IDLE.
+        """Poll GETSTATUS after a DNLOAD, sleeping bwPollTimeout while dfuDNBUSY (DFU 1.1 section 6.1.2), until
+        dfuDNLOAD-IDLE.
 
         The first GETSTATUS after a DNLOAD answers dfuDNBUSY and starts the operation; the next one reports
         its outcome (usbd_dfu.cpp handleDfuGetStatus / inDone).
@@ -374,7 +365,7 @@ class DfuClient:
     def read(
         self, layout: MemoryLayout, address: int, length: int, progress: TransferProgress | None = None
     ) -> bytes:
-        """UPLOAD ``length`` bytes from ``address`` (§4.4). A short block ends the upload early."""
+        """UPLOAD ``length`` bytes from ``address`` (``Dfu.doUpload``). A short block ends the upload early."""
         layout.check_range(address, length, "read")
         self.ensure_idle()
         out = bytearray()
@@ -382,7 +373,7 @@ class DfuClient:
             chunk = self._upload_run(address + len(out), length - len(out), out, length, progress)
             if not chunk:
                 break
-        self.abort()  # back to dfuIDLE (§4.4); harmless after a short block already did it
+        self.abort()  # back to dfuIDLE (``Dfu.doUpload``); harmless after a short block already did it
         return bytes(out)
 
     def _upload_run(
@@ -390,7 +381,7 @@ class DfuClient:
     ) -> bool:
         """One address-pointer run of UPLOAD blocks 2, 3, ...; False when the device sent a short block."""
         self.set_address(pointer)
-        self.abort()  # SET_ADDRESS leaves dfuDNLOAD-IDLE; UPLOAD needs dfuIDLE (§4.4)
+        self.abort()  # SET_ADDRESS leaves dfuDNLOAD-IDLE; UPLOAD needs dfuIDLE (``Dfu.doUpload``)
         block, offset = 2, 0
         while offset < remaining and block <= MAX_BLOCK:
             want = min(self.transfer_size, remaining - offset)
@@ -436,7 +427,7 @@ class DfuClient:
         erase: bool = True,
         verify: bool = False,
     ) -> WriteResult:
-        """Write ``data`` at ``address`` (§4.3 with one SET_ADDRESS per run instead of per block).
+        """Write ``data`` at ``address`` (``Dfu.doDownload``, with one SET_ADDRESS per run instead of per block).
 
         Erases each touched sector of an erasable segment first (DCT ``e`` segments are written without erase,
         as particle-usb does). FlashInterruptedError names the last address confirmed written if the device
@@ -483,7 +474,7 @@ class DfuClient:
             block = 2
             while offset < len(data) and block <= MAX_BLOCK:
                 chunk = data[offset : offset + size]
-                target = pointer + (block - 2) * size  # §4.2
+                target = pointer + (block - 2) * size  # DfuSe addressing (``Dfu.doUpload``)
                 try:
                     self._download_raw(block, chunk, f"writing 0x{target:08X}")
                     self._wait_download("writing", target)
@@ -510,7 +501,7 @@ class DfuClient:
 
     # -- leaving -----------------------------------------------------------------------------------
     def leave(self, address: int | None = None) -> DfuState | None:
-        """Leave DFU: zero-length DNLOAD block 2 (§4.5); ``address`` sets the pointer first (dfu-util).
+        """Leave DFU: zero-length DNLOAD block 2 (``Dfu.leave``); ``address`` sets the pointer first (dfu-util).
 
         Success is dfuMANIFEST (Gen 3 / rtl872x), dfuDNLOAD-IDLE (Gen 2 reports it "to please dfu-util"),
         or the device vanishing once the request was accepted (a GETSTATUS racing the reset, particle-cli

@@ -1,5 +1,5 @@
 """The listening-mode serial console, host side: parsers for the replies to ``i``, ``v``, ``m``, ``s``, ``c``
-and ``d`` (reference §3.3, §3.5).  Pure functions over the text read so far; no I/O.
+and ``d``.  Pure functions over the text read so far; no I/O.
 
 Each ``parse_*`` returns None while the reply is not complete yet (keep reading), the parsed value once it
 is, and raises ``ProtocolError`` when it is complete but malformed.  ``is_complete(command, text)`` answers
@@ -7,7 +7,12 @@ the first question alone, for a reader's stop condition.
 
 Tolerances: leading noise before the reply, any of CR LF / LF / CR / LF CR LF line ends (``v`` really ends
 with LF CR LF), ``-rc.N`` versions and the `` minimal`` suffix, both ``i`` layouts.  The ``i`` reply can
-carry the device's secret (``Device Secret:``); it is dropped here and never stored (reference §3.3).
+carry the device's secret (``Device Secret:``); it is dropped here and never stored.
+
+Sources: the console itself, device-os ``system/src/system_setup.cpp`` and ``system/src/system_info.cpp``,
+https://github.com/particle-iot/device-os; how particle-cli reads it, ``src/cmd/serial.js`` and
+``src/lib/serial-batch-parser.js``, https://github.com/particle-iot/particle-cli; real replies in
+tests/fixtures/captures.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ def timeout_for(command: str) -> float:
     return timeouts.CONSOLE_COMMAND_S.get(command, timeouts.CONSOLE_REPLY_S)
 
 
-# ---- letters used by the console's system-describe JSON (reference §3.3, key `s`) --------------------------
+# ---- letters used by the console's system-describe JSON (key `s`; system/src/system_info.cpp) -------------
 FUNCTION_LETTERS: dict[str, str] = {
     "r": "resource", "b": "bootloader", "m": "mono_firmware", "s": "system_part", "u": "user_part",
     "c": "ncp_firmware", "a": "radio_stack",
@@ -48,7 +53,7 @@ IDENTITY_KEYS: dict[str, str] = {
     "imei": "imei", "iccid": "iccid", "serial number": "serial_number", "sn": "serial_number",
     "cell radio version": "cell_radio_version", "cellfw": "cell_radio_version",
 }
-SECRET_KEYS = frozenset({"device secret", "ms"})  # the mobile secret: never kept (§3.3)
+SECRET_KEYS = frozenset({"device secret", "ms"})  # the mobile secret: never kept (system_setup.cpp)
 
 _EOL = re.compile(r"\r\n|\n\r|\r|\n")
 _HEX_ID = re.compile(r"[0-9a-fA-F]{24}")
@@ -165,7 +170,7 @@ def parse_version_info(text: str) -> FirmwareVersion | None:
         return None
     m = _VERSION_LINE.search(text)
     assert m is not None
-    value = m[1].strip()  # the rest of the line, so `-rc.N` survives (particle-cli issue #423, §3.5)
+    value = m[1].strip()  # the rest of the line, so `-rc.N` survives (particle-cli issue #423)
     minimal = value.endswith(" minimal")
     version = value.removesuffix(" minimal").strip()
     if not _VERSION.fullmatch(version):
@@ -182,7 +187,8 @@ def parse_version(text: str) -> str | None:
 # ---- `m`: MAC address --------------------------------------------------------------------------------------
 def normalize_mac(raw: str) -> str:
     """Lowercase ``aa:bb:cc:dd:ee:ff``: one-digit groups get their zero; fewer than six groups are left-padded
-    with ``00`` and, when that recreates the tail of a known USI OUI, its first octet is restored (§3.5)."""
+    with ``00`` and, when that recreates the tail of a known USI OUI, its first octet is restored (particle-cli
+    ``src/cmd/serial.js``)."""
     groups = [g.lower().rjust(2, "0") for g in raw.split(":")]
     if len(groups) < 6:
         groups = ["00"] * (6 - len(groups)) + groups

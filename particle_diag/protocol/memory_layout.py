@@ -1,6 +1,7 @@
 """DfuSe memory-layout strings: the interface string of each DFU alt setting, parsed into typed segments.
 
-Grammar (reference §1.2, from particle-usb ``_parseMemoryDescriptor`` and dfu-util's dfuse.html)::
+Grammar (particle-usb ``src/dfu.js`` ``_parseMemoryDescriptor``, https://github.com/particle-iot/particle-usb, and
+https://dfu-util.sourceforge.net/dfuse.html)::
 
     @<name>/<start-hex>/<count>*<size><unit><type>[,<count>*<size><unit><type>...][/<start-hex>/<...>...]
 
@@ -9,7 +10,8 @@ Grammar (reference §1.2, from particle-usb ``_parseMemoryDescriptor`` and dfu-u
   b=E, c=RE, d=W, e=RW, f=EW, g=REW);
 * segments of one group are contiguous from the group's start address.
 
-Protected devices (Device Protection, reference §1.2 / §2.7) show every segment as ``b`` (erase-only). Pure
+Protected devices (Device Protection) show every segment as ``b`` (erase-only): the ``*_IF_STRING_PROT`` strings
+of device-os ``bootloader/src/nRF52840/usbd_dfu_mal.h``, https://github.com/particle-iot/device-os. Pure
 code: no I/O.
 """
 
@@ -115,7 +117,7 @@ class MemoryLayout:
 
     @property
     def protected(self) -> bool:
-        """Every segment is ``b`` (erase-only): the all-``b`` map of a protected device (reference §1.2)."""
+        """Every segment is ``b`` (erase-only): the all-``b`` map of a protected device (usbd_dfu_mal.h)."""
         return all(s.erasable and not s.readable and not s.writable for s in self.segments)
 
     def segment_at(self, address: int) -> Segment | None:
@@ -135,7 +137,7 @@ class MemoryLayout:
     def check_range(self, address: int, length: int, need: Need = "write") -> None:
         """Raise unless every byte of ``[address, address + length)`` may be ``need``-ed.
 
-        ProtectedDeviceError for a protected map (the device would answer errVENDOR, reference §2.7),
+        ProtectedDeviceError for a protected map (the device would answer errVENDOR, usbd_dfu.cpp),
         MemoryRangeError naming the first offending address and its segment's rights otherwise.
         """
         if self.protected:
@@ -186,7 +188,7 @@ class MemoryLayout:
 
 
 def parse_layout(text: str) -> MemoryLayout:
-    """Parse one DfuSe interface string (reference §1.2); MemoryLayoutError if it is malformed."""
+    """Parse one DfuSe interface string; MemoryLayoutError if it is malformed."""
     if not text.startswith("@"):
         raise MemoryLayoutError(f"not a DfuSe memory layout (no leading '@'): {text!r}")
     parts = text[1:].split("/")
@@ -228,7 +230,7 @@ def _parse_group(address_text: str, segments_text: str, whole: str) -> list[Segm
 
 
 def protected_form(text: str) -> str:
-    """The same layout string as a protected device reports it: every type letter replaced by ``b`` (§1.2)."""
+    """The same layout string as a protected device reports it: every type letter replaced by ``b`` (usbd_dfu_mal.h)."""
     head, _, rest = text.partition("/")
     return head + "/" + re.sub(r"(\d+\s*\*\s*\d+\s*[ BKM]?)[a-g]", r"\1b", rest, flags=re.IGNORECASE)
 

@@ -1,11 +1,16 @@
-"""Control-request payloads as plain Python values: one codec, both directions (reference §2.4, §2.5).
+"""Control-request payloads as plain Python values: one codec, both directions.
+
+Sources: the messages of device-os-protobuf ``control/*.proto`` and ``cloud/describe.proto``,
+https://github.com/particle-iot/device-os-protobuf; the handlers in device-os ``system/src/control/*.cpp`` and
+``system/src/system_control_internal.cpp``, https://github.com/particle-iot/device-os; particle-usb
+``src/device.js``, https://github.com/particle-iot/particle-usb.
 
 The host encodes requests and decodes replies; the virtual device decodes requests and encodes replies with
 the same table, so both sides agree by construction.  ``REQUESTS`` is data: each ``RequestSpec`` names its
 request message (``None`` = empty payload) and the codec of its reply.
 
 Replies follow proto3: a default field is not sent, so a zero-length reply decodes to all defaults
-(an empty GetDeviceModeReply means NORMAL mode, reference §2.3 step 5).  Bytes that do not decode raise
+(an empty GetDeviceModeReply means NORMAL mode: particle-usb ``getDeviceMode``).  Bytes that do not decode raise
 ``ProtocolError``.
 """
 
@@ -36,7 +41,8 @@ from particle_diag.protocol.codec import (
 from particle_diag.protocol.pb import control_pb2 as pb
 
 # ---- enum names ------------------------------------------------------------------------------------------
-# The two module-info formats number module types differently (reference §2.5); both map to these names.
+# The two module-info formats number module types differently (describe.proto FirmwareModule.Type, storage.proto
+# Module.Type); both map to these names.
 MODULE_TYPES: dict[int, str] = {
     0: "invalid", 1: "resource", 2: "bootloader", 3: "mono_firmware", 4: "system_part", 5: "user_part",
     6: "settings", 7: "ncp_firmware", 8: "radio_stack", 9: "asset",
@@ -50,11 +56,12 @@ DEVICE_MODES: dict[int, str] = {0: "normal", 1: "listening"}
 CLOUD_STATUSES: dict[int, str] = {0: "disconnected", 1: "connecting", 2: "connected", 3: "disconnecting"}
 INTERFACE_TYPES: dict[int, str] = {1: "loopback", 2: "thread", 4: "ethernet", 8: "wifi", 16: "ppp"}
 
-# Module validity bits (FirmwareModule checked_flags / passed_flags); failed = checked XOR passed (§2.5).
+# Module validity bits (FirmwareModule checked_flags / passed_flags); failed = checked XOR passed
+# (particle-usb src/device.js getFirmwareModuleInfo).
 VALIDITY_CHECKS: dict[int, str] = {
     0x02: "integrity", 0x04: "dependencies", 0x08: "address_range", 0x10: "platform",
 }
-# The deprecated format reports failures only: 0x01 integrity failed, 0x02 dependency failed (§2.5).
+# The deprecated format reports failures only: 0x01 integrity failed, 0x02 dependency failed (storage.proto).
 LEGACY_VALIDITY_FAILURES: dict[int, int] = {0x01: 0x02, 0x02: 0x04}  # legacy bit -> validity bit
 LEGACY_CHECKED = 0x02 | 0x04  # what a legacy reply can speak about
 
@@ -164,7 +171,7 @@ class NetworkInterface:
 @dataclass(frozen=True)
 class CellularIds:
     iccid: str | None
-    imei: str | None = None  # only Device OS 5.8.0 and >= 6.1.0 fill it (reference §2.4)
+    imei: str | None = None  # only Device OS 5.8.0 and >= 6.1.0 fill it (system/src/control/cellular.cpp)
 
 
 # -- module info (request 90) --
@@ -285,7 +292,7 @@ def parse_diagnostics_json(text: str) -> DiagnosticInfo:
         if name == LEGACY_TERMINATOR and value == "":
             continue  # the trailer of Device OS < 2.2.0 and 3.0-3.1 (catalog/data/capabilities.toml)
         if isinstance(value, dict) and isinstance(value.get("err"), int):
-            errors[name] = value["err"]  # the source failed to report (reference §2.4, request 100)
+            errors[name] = value["err"]  # the source failed to report (system/src/control/diagnostics.cpp)
         elif isinstance(value, int | float) and not isinstance(value, bool):
             values[name] = value
         else:
@@ -394,7 +401,8 @@ REQUESTS: dict[int, RequestSpec] = {s.id: s for s in (
         lambda v: pb.GetProtectedStateReply(state=v.protected, overridden=v.overridden))),
     request_spec(R.GET_MODULE_INFO, pb.GetModuleInfoRequest, proto_codec(
         pb.GetModuleInfoReply, ModuleInfoReply, _modules_to_py, _modules_from_py)),
-    # Request 100 must be empty (a payload makes Device OS answer -120) and replies JSON text (§2.4).
+    # Request 100 must be empty (a payload makes Device OS answer -120) and replies JSON text
+    # (system/src/control/diagnostics.cpp).
     request_spec(R.DIAGNOSTIC_INFO, None, ReplyCodec(_diagnostics_decode, _diagnostics_encode)),
     request_spec(R.CLOUD_GET_CONNECTION_STATUS, pb.CloudGetConnectionStatusRequest, proto_codec(
         pb.CloudGetConnectionStatusReply, CloudStatus,

@@ -164,16 +164,11 @@ def _segment_score(seg: Segment, key: _Key, kb: Knowledge, hedged: bool = False)
     return score, why
 
 
-def _align(segments: tuple[Segment, ...], keys: list[_Key], kb: Knowledge, hedged: bool) -> tuple[float, list[str]]:
-    """Best in-order matching of description segments to signature parts (weighted mean over segments: the
-    phase described last, what the LED does now, counts three times)."""
-    total, why, _ = _alignment(segments, keys, kb, hedged)
-    return total, why
-
-
 def _alignment(segments: tuple[Segment, ...], keys: list[_Key], kb: Knowledge,
                hedged: bool) -> tuple[float, list[str], tuple[int, ...]]:
-    """``_align`` with the key each segment was matched to (-1: none)."""
+    """Best in-order matching of description segments to signature parts (weighted mean over segments: the
+    phase described last, what the LED does now, counts three times), with the key each segment was matched to
+    (-1: none)."""
     n, m = len(segments), len(keys)
     weight = [1.0] * (n - 1) + [3.0]
     # best[i][j]: best (total, why, matched keys) using segments[i:] and keys[j:]

@@ -1,5 +1,7 @@
 """The listening-mode serial console, device side: what Device OS prints for each byte the host sends
-(reference §3.3).  A pure state machine, no I/O: ``feed(bytes) -> bytes``.
+(device-os ``system/src/system_setup.cpp``, ``system/src/system_info.cpp``,
+https://github.com/particle-iot/device-os; checked against the captures in tests/fixtures/captures).
+A pure state machine, no I/O: ``feed(bytes) -> bytes``.
 
 Simulated: ``i`` ``v`` ``m`` ``s`` ``c`` ``d`` print their replies; ``x`` and ``L`` raise flags for the device
 model to act on (leave listening mode / reboot into safe listening mode); ``f`` prints the YModem prompt
@@ -19,15 +21,15 @@ from particle_diag.protocol.messages import DiagnosticInfo, ModuleInfo, diagnost
 
 CRLF = "\r\n"
 CAN = "\x18"
-SOH, STX = 0x01, 0x02  # a YModem block start also starts a transfer on ≤ 5.9.x (§3.3 key `f`)
+SOH, STX = 0x01, 0x02  # a YModem block start also starts a transfer on ≤ 5.9.x (system_setup.cpp, key `f`)
 CORE_PLATFORM_ID = 0
 YMODEM_PROMPT = "Waiting for the binary file to be sent ... (press 'a' to abort)"
 YMODEM_GONE = "Serial/YModem flashing is no longer supported"
 YMODEM_REMOVED_IN = "6.0.0"
-# v0.7.0 printed `Device ID:`/`IMEI:`/`ICCID:` on the Electron and `Your device id is` elsewhere (§3.3); the
-# property lines (secret, serial number, cell radio version) are later.  0.7.x is the old release read.
+# v0.7.0 printed `Device ID:`/`IMEI:`/`ICCID:` on the Electron and `Your device id is` elsewhere (system_setup.cpp
+# at v0.7.0); the property lines (secret, serial number, cell radio version) are later.  0.7.x is the old release read.
 PROPERTIES_SINCE = "0.8.0"
-DIAGNOSTICS_SINCE = "1.5.0"  # `d` exists in 1.5.x and later, not in 0.7.0 (§3.3)
+DIAGNOSTICS_SINCE = "1.5.0"  # `d` exists in 1.5.x and later, not in 0.7.0 (system_setup.cpp per tag)
 # The cellular HALs add "cellfw" (printed as Cell Radio Version) from 2.1.0 (hal/src/boron|electron/
 # ota_flash_hal.cpp: absent @ v2.0.1, present @ v2.1.0).
 CELLFW_SINCE = "2.1.0"
@@ -83,7 +85,7 @@ class ListeningConsole:
 
     def feed(self, data: bytes) -> bytes:
         if self.device.protected:
-            return b""  # Device Protection disables the console (§2.7, §3.3)
+            return b""  # Device Protection disables the console (system/src/system_listening_mode.cpp)
         return b"".join(self._byte(b) for b in data)
 
     def _byte(self, b: int) -> bytes:
@@ -124,7 +126,7 @@ class ListeningConsole:
 
     def _lists_properties(self) -> bool:
         """The HAL reports extra key/values on cellular devices, Gen 3, and Gen 2 units that stored a secret
-        or serial number (§3.3)."""
+        or serial number (system_setup.cpp)."""
         d = self.device
         return d.is_cellular or d.generation >= 3 or bool(d.device_secret or d.serial_number)
 
@@ -138,17 +140,17 @@ class ListeningConsole:
 
     def _version(self) -> str:
         suffix = " minimal" if self.device.minimal else ""
-        return f"system firmware version: {self.device.device_os}{suffix}\n\r\n"  # LF CR LF, verbatim (§3.3)
+        return f"system firmware version: {self.device.device_os}{suffix}\n\r\n"  # LF CR LF, verbatim (system_info.cpp)
 
     def _mac(self) -> str:
-        # Cellular devices have no Wi-Fi MAC: the reply is meaningless there (§3.3); print zeros.
+        # Cellular devices have no Wi-Fi MAC: the reply is meaningless there (system_setup.cpp); print zeros.
         return f"Your device MAC address is{CRLF}{self.device.mac or '00:00:00:00:00:00'}{CRLF}"
 
     def _describe(self) -> str:
         return json.dumps(self._describe_body(), separators=(",", ":")) + CRLF
 
     def _describe_body(self) -> dict[str, object]:
-        """`p`, the cloud-visible key/values (never the secret or serial number), then `m` (§3.3)."""
+        """`p`, the cloud-visible key/values (never the secret or serial number), then `m` (system_info.cpp)."""
         d = self.device
         body: dict[str, object] = {"p": d.platform_id}
         if d.is_cellular:
@@ -185,7 +187,7 @@ class ListeningConsole:
 
 
 def _described(m: ModuleInfo) -> bool:
-    """Modules without a function letter and factory modules that fail a check are left out (§3.3).  A slot
+    """Modules without a function letter and factory modules that fail a check are left out (system_info.cpp).  A slot
     of type "none" is an empty slot the caller wants listed (Device OS < 1.1.0 listed every slot)."""
     if m.type == EMPTY_SLOT:
         return True
@@ -205,7 +207,7 @@ def _describe_module(m: ModuleInfo, legacy: bool = False) -> dict[str, object]:
         out["d"] = []
         return out
     if m.type == "user_part" and m.hash:
-        # §3.3 does not give the case; Device OS's hex helper (bytes2hexbuf) writes upper case (§2.2).
+        # system_info.cpp does not give the case here; Device OS's hex helper (bytes2hexbuf) writes upper case.
         out["u"] = m.hash.upper()
     out.update({
         "f": FUNCTION_LETTER[m.type], "n": str(m.index), "v": m.version,

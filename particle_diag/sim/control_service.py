@@ -1,7 +1,8 @@
-"""Device side of Particle's USB control-request service (reference §2.2-§2.3).
+"""Device side of Particle's USB control-request service.
 
-Models Device OS ``usb_control_request_channel``: INIT/CHECK/SEND/RECV/RESET on bRequest 1..5 and the raw
-'P' (0x50) requests answered synchronously.  The firmware behind it is a ``RequestHandler``.
+Models device-os ``system/src/usb_control_request_channel.cpp``
+(https://github.com/particle-iot/device-os): INIT/CHECK/SEND/RECV/RESET on bRequest 1..5 and the raw 'P' (0x50)
+requests answered synchronously.  The firmware behind it is a ``RequestHandler``.
 """
 
 from __future__ import annotations

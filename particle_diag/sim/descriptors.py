@@ -21,12 +21,13 @@ CONFIG_INDEX = 4
 INTERFACE_INDEX = 5  # DFU: the interface's own string; alt N's memory string is at INTERFACE_INDEX + N + 1
 MSFT_INDEX = 0xEE  # MS OS 1.0 string "MSFT100" + vendor code 0xEE (WCID: Windows binds WinUSB by itself)
 MSFT_STRING = "MSFT100\xee"
-PROTECTION_STRING_INDEX = 0xFA  # DFU mode, Device OS >= 6.1.2 bootloaders: "sm=o|s|p" (reference §1.5)
+PROTECTION_STRING_INDEX = 0xFA  # DFU mode, Device OS >= 6.1.2 bootloaders: "sm=o|s|p" (device-os
+# bootloader/src/nRF52840/usbd_device.cpp device_state_as_string)
 # The bootloader sends the state from an 8-byte buffer: "sm=o" and four NULs (usbd_device.cpp
 # device_state_as_string + getUnicodeString(..., sizeof(deviceStateStr)) in the nRF52840 and rtl872x sources).
 PROTECTION_STRING_LENGTH = 8
 
-DFU_TRANSFER_SIZE = 4096  # wTransferSize of every Particle bootloader (reference §4.2)
+DFU_TRANSFER_SIZE = 4096  # wTransferSize of every Particle bootloader (usbd_dfu.h)
 DFU_ATTRIBUTES = 0x0B  # will-detach, can-upload, can-download; not manifestation-tolerant
 BCD_DFUSE = 0x011A
 
@@ -93,7 +94,7 @@ def serial_mode(vid: int, pid: int, product: str, device_id: str, d: ModeDescrip
     cdc_functional = (
         struct.pack("<BBBH", 5, 0x24, 0x00, 0x0110)  # header
         + struct.pack("<BBBBB", 5, 0x24, 0x01, 0x00, comm + 1)  # call management
-        + struct.pack("<BBBB", 4, 0x24, 0x02, 0x02)  # ACM: line coding supported (magic baud, §3.2)
+        + struct.pack("<BBBB", 4, 0x24, 0x02, 0x02)  # ACM: line coding supported (the magic baud rates need it)
         + struct.pack("<BBBBB", 5, 0x24, 0x06, comm, comm + 1)  # union
     )
     cdc = (

@@ -178,7 +178,7 @@ class VirtualDevice:
                 protection = "sm=p" if self.firmware.protected else "sm=o"
             alts = tuple(facts.alt_string(i, s, version) for i, s in enumerate(p.dfu_alts))
             if self.firmware.protected:
-                alts = tuple(protected_form(s) for s in alts)  # all-'b' segments (reference §1.2)
+                alts = tuple(protected_form(s) for s in alts)  # all-'b' segments (usbd_dfu_mal.h *_IF_STRING_PROT)
             return desc.dfu_mode(p.vid, self.pid, product, self.device_id, alts, protection, facts)
         return desc.serial_mode(p.vid, self.pid, product, self.device_id, facts)
 
@@ -246,7 +246,7 @@ class VirtualDevice:
     # -- raw 'P' requests (answered in the USB interrupt: work even when the application is busy) -----------
     def _raw_in(self, index: int) -> bytes | None:
         if index == R.DEVICE_ID:
-            return self.device_id.upper().encode()  # bytes2hexbuf: upper case (reference §2.2)
+            return self.device_id.upper().encode()  # bytes2hexbuf: upper case (usb_control_request_channel.cpp)
         if index == R.SYSTEM_VERSION:
             return self.firmware.device_os.encode()
         return None
@@ -419,7 +419,8 @@ class VirtualDevice:
         return console_reply(self, data)
 
     def _port_closed(self, baud: int) -> None:
-        """Device OS acts on the line coding the host left (reference §3.2)."""
+        """Device OS acts on the line coding the host left (system/src/system_update.cpp
+        system_lineCodingBitRateHandler)."""
         version = self.firmware.device_os
         if baud == capabilities.magic_baud("dfu"):
             self.reset_into("dfu")

@@ -2,20 +2,23 @@
 class requests (bmRequestType 0x21 / 0xA1, wIndex 0). Standard requests (descriptors, SET_INTERFACE) belong
 to the descriptor code, which calls ``select_alt`` when the host picks an alt setting.
 
-Behaviour follows Device OS ``bootloader/src/nRF52840/usbd_dfu.cpp`` (reference §4.1-§4.5):
+Behaviour follows device-os ``bootloader/src/nRF52840/usbd_dfu.cpp`` (https://github.com/particle-iot/device-os) and
+what particle-usb ``src/dfu.js`` expects of it (https://github.com/particle-iot/particle-usb):
 
 * DNLOAD (wLength > 0) in dfuIDLE/dfuDNLOAD-IDLE -> dfuDNLOAD-SYNC. The FIRST GETSTATUS then answers
   dfuDNBUSY with bwPollTimeout and the operation runs once that reply is out; the next GETSTATUS reports
   dfuDNLOAD-IDLE or dfuERROR. dfu-util 0.11 insists on this dfuDNBUSY ("Wrong state after command") — PoC
   finding.
 * UPLOAD block 0 answers the DfuSe command list and stays in dfuIDLE; blocks >= 2 read ``(block - 2) *
-  transfer_size + pointer`` (§4.2) and go to dfuUPLOAD-IDLE; a short block ends the upload (dfuIDLE).
+  transfer_size + pointer`` (DfuSe addressing) and go to dfuUPLOAD-IDLE; a short block ends the upload
+  (dfuIDLE).
 * Zero-length DNLOAD -> dfuMANIFEST-SYNC -> GETSTATUS answers dfuMANIFEST -> the device resets
-  (``on_leave``). Gen 2 answers dfuDNLOAD-IDLE instead "to please dfu-util" (``gen2_leave_quirk``, §4.5).
+  (``on_leave``). Gen 2 answers dfuDNLOAD-IDLE instead "to please dfu-util" (``gen2_leave_quirk``; particle-usb
+  ``Dfu.leave``).
 * 0xFA -> dfuMANIFEST-SYNC after the DNBUSY poll, then dfuMANIFEST and a reset into safe mode
   (``on_safe_mode``).
 * Protected devices: data reads/writes/erases end in dfuERROR/errVENDOR (uploads answer zero bytes); only
-  0xFA/0xFB work (§2.7).
+  0xFA/0xFB work (usbd_dfu.cpp).
 * A request with no transition defined in the current state stalls and enters dfuERROR/errUNKNOWN; CLRSTATUS
   outside dfuERROR is one of them.
 * Status codes for refused flash accesses: errADDRESS outside the map, errTARGET for a segment without the
@@ -36,7 +39,7 @@ from particle_diag.protocol.memory_layout import MemoryLayout, parse_layout, pro
 from particle_diag.sim.flash import FlashAccessError, FlashTiming, VirtualFlash
 from particle_diag.sim.usbdev import NoReply, SetupPacket, Stall, Unplugged
 
-GEN3_COMMANDS = bytes([0x00, 0x21, 0x41, 0xFA, 0xFB])  # reference §4.2
+GEN3_COMMANDS = bytes([0x00, 0x21, 0x41, 0xFA, 0xFB])  # GET_COMMANDS of usbd_dfu.cpp
 GEN2_COMMANDS = bytes([0x00, 0x21, 0x41, 0x92])  # ST DfuSe default set; UNVERIFIED for the Gen 2 bootloader
 CLASS_OUT, CLASS_IN = 0x21, 0xA1
 PROTECTED_ALLOWED = (DfuseCommand.ENTER_SAFE_MODE, DfuseCommand.CLEAR_PROTECTION_OVERRIDE)
@@ -113,7 +116,7 @@ class DfuTarget:
 
     # -- public helpers ----------------------------------------------------------------------------
     def interface_strings(self) -> list[str]:
-        """The alt settings' iInterface strings as reported (all-``b`` when protected, §1.2)."""
+        """The alt settings' iInterface strings as reported (all-``b`` when protected, usbd_dfu_mal.h)."""
         return [protected_form(s) if self.protected and s else s for s in self.layout_strings]
 
     def select_alt(self, alt: int) -> None:
@@ -124,9 +127,6 @@ class DfuTarget:
     @property
     def flash(self) -> VirtualFlash:
         return self.flashes[self.alt]
-
-    def unplug(self) -> None:
-        self.gone = True
 
     def set_timing(self, timing: FlashTiming) -> None:
         """Switch every alt's flash to ``timing`` (bwPollTimeout figures, sim.flash)."""
@@ -244,7 +244,7 @@ class DfuTarget:
         if len(data) > self.transfer_size:
             raise _DfuError(DfuStatusCode.errUNKNOWN)
         if not data:
-            self.state = DfuState.DFU_MANIFEST_SYNC  # leave request (§4.5)
+            self.state = DfuState.DFU_MANIFEST_SYNC  # leave request (particle-usb ``Dfu.leave``)
             self.log.append(LogEntry("LEAVE", self.address_pointer, alt=self.alt))
             self._stage_reached("leave")
             return
@@ -313,7 +313,7 @@ class DfuTarget:
             self.log.append(LogEntry("SET_ADDRESS", self.address_pointer, alt=self.alt))
         elif command == DfuseCommand.ERASE_PAGE:
             if len(data) == 1:
-                raise _DfuError(DfuStatusCode.errTARGET)  # mass erase: unsupported on Particle (§4.2)
+                raise _DfuError(DfuStatusCode.errTARGET)  # mass erase: unsupported on Particle (usbd_dfu.cpp)
             sector = self.flash.erase_sector(self._command_address(data))
             self.log.append(LogEntry("ERASE", sector, alt=self.alt))
             self._stage_reached("erase")
@@ -333,7 +333,7 @@ class DfuTarget:
         return struct.unpack_from("<I", data, 1)[0]
 
     def _write_block(self, block: int, data: bytes) -> None:
-        address = (block - 2) * self.transfer_size + self.address_pointer  # §4.2
+        address = (block - 2) * self.transfer_size + self.address_pointer  # DfuSe addressing
         self.flash.write(address, data)
         self.blocks_written += 1
         self.log.append(LogEntry("WRITE", address, len(data), alt=self.alt))
@@ -352,7 +352,7 @@ class DfuTarget:
             raise _DfuError(DfuStatusCode.errUNKNOWN)
         if self.protected:
             raise _DfuError(DfuStatusCode.errVENDOR, stall=False)  # zero-length reply + dfuERROR
-        address = (block - 2) * self.transfer_size + self.address_pointer  # §4.2
+        address = (block - 2) * self.transfer_size + self.address_pointer  # DfuSe addressing
         try:
             data = self.flash.read(address, length)
         except FlashAccessError as exc:

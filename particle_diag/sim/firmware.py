@@ -198,7 +198,7 @@ def handle(device: VirtualDevice, type_id: int, payload: bytes) -> tuple[int, by
         return Result.OK, m.encode_reply(type_id, m.ModuleInfoReply(modules(device), fmt))
     if type_id == R.DIAGNOSTIC_INFO:
         if payload:
-            return Result.NOT_SUPPORTED, b""  # the request must be empty (reference §2.4)
+            return Result.NOT_SUPPORTED, b""  # the request must be empty (system/src/control/diagnostics.cpp)
         return Result.OK, diagnostics_reply(device)
     if type_id == R.CLOUD_GET_CONNECTION_STATUS:
         return Result.OK, m.encode_reply(type_id, m.CloudStatus(fw.cloud))

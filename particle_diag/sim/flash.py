@@ -1,13 +1,13 @@
-"""A virtual NOR flash behind one DFU alt setting, built from its DfuSe memory-layout string (reference §1.2).
+"""A virtual NOR flash behind one DFU alt setting, built from its DfuSe memory-layout string (usbd_dfu_mal.h).
 
 * Erased bytes read 0xFF; erase works per sector (the sector containing the address) of erasable segments.
 * Programming is NOR-like: it can only clear bits, so the stored byte is ``old & new``. Real bootloaders
-  erase before writing (reference §4.3), so a correct host never notices; a host that skips the erase gets
-  the same mangled data a real chip would give it.
+  erase before writing (particle-usb ``Dfu.doDownload``), so a correct host never notices; a host that skips
+  the erase gets the same mangled data a real chip would give it.
 * Access rights come from the segment type letters; a refused access raises FlashAccessError whose ``kind``
   tells the DFU target which status to report (outside the map vs. no right).
 * Timing model: milliseconds a sector erase / block program would take, reported by the DFU target as
-  bwPollTimeout (reference §4.2: the host sleeps that long before its next GETSTATUS).
+  bwPollTimeout (DFU 1.1 section 6.1.2: the host sleeps that long before its next GETSTATUS).
 """
 
 from __future__ import annotations

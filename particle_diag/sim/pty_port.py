@@ -7,7 +7,8 @@ about the host through:
   default (fs.inotify.max_user_instances), and a bench may have 256 devices;
 - TCGETS2 on the master for the baud rate: 14400 and 28800 are not POSIX Bxxx speeds, so pyserial sets them
   through BOTHER and ``termios.tcgetattr`` only reports BOTHER; termios survive the client's close.
-(Recipe and pitfalls: shared/reference/hardware-free-testing.md §1.)
+(Found by experiment on Linux 6.x ptys; tests/sim/test_bench_scale.py and the integration tier exercise it.
+TCGETS2/termios2: asm-generic/ioctls.h and asm-generic/termbits.h of the Linux UAPI headers.)
 """
 
 from __future__ import annotations

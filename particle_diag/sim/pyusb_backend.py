@@ -97,7 +97,7 @@ class BenchBackend(usb.backend.IBackend):
     def get_device_descriptor(self, dev: _DevId) -> SimpleNamespace:
         d = dev.device
         fields = dict(zip(_DEVICE_FIELDS, struct.unpack("<BBHBBBBHHHBBBB", d.descriptors.device), strict=True))
-        # pyusb's Device also reads bus/address/port numbers/speed from here (see shared hardware-free-testing §4)
+        # pyusb's Device also reads bus/address/port numbers/speed from here (usb/core.py Device.__init__)
         return SimpleNamespace(
             **fields, bus=d.bus, address=d.address, port_number=d.port_numbers[-1],
             port_numbers=d.port_numbers, speed=3,

@@ -9,14 +9,14 @@ Layout, as on a PC with the device on root port N of bus B::
     /devices/pci0000:00/0000:00:14.0/usbB/B-N/B-N:1.I       usb_interface, one per interface
     /devices/pci0000:00/0000:00:14.0/usbB/B-N/B-N:1.0/tty/ttyACMn   the CDC port (serial modes only)
 
-What the consumers need (shared/reference/hardware-free-testing.md):
-* libusb 1.0.26 (§3): ``N:`` node, SUBSYSTEM, DEVTYPE, DEVNAME, ``busnum``, ``devnum``,
-  ``bConfigurationValue`` and the binary ``descriptors`` attribute (device + configuration descriptors).
-* pyserial's list_ports (§2): the tty's ``device`` link to its interface (umockdev does not create it) and
-  ``bNumInterfaces`` on the USB device (pyserial 3.5 crashes without it).
+What the consumers need (found by removing one line at a time; the integration tests hold it):
+* libusb 1.0.26 (libusb/os/linux_udev.c, linux_usbfs.c): ``N:`` node, SUBSYSTEM, DEVTYPE, DEVNAME, ``busnum``,
+  ``devnum``, ``bConfigurationValue`` and the binary ``descriptors`` attribute (device + configuration descriptors).
+* pyserial's list_ports (serial/tools/list_ports_linux.py): the tty's ``device`` link to its interface (umockdev
+  does not create it) and ``bNumInterfaces`` on the USB device (pyserial 3.5 crashes without it).
 * udev-based tools (node-serialport, ``udevadm info``): the ID_* properties udev's usb_id builtin adds.
 The tty deliberately has no ``N:`` line: the attachment links ``/dev/ttyACMn`` to the device's own pty
-(umockdev 0.17.16 cannot re-create a removed pty node, §3 caveat 4).
+(umockdev 0.17.16 aborts re-creating a removed pty node: "assertion failed: (!this.dev_fd.contains (devname))").
 """
 
 from __future__ import annotations
@@ -258,7 +258,8 @@ def tty_block(snap: UsbSnapshot) -> str:
              ("ID_USB_INTERFACE_NUM", f"{comm.number:02x}"), ("ID_USB_DRIVER", "cdc_acm"),
              ("ID_TYPE", "generic")]
     attrs = [("dev", f"{ACM_MAJOR}:{snap.tty_index}")]
-    # umockdev does not create the "device" link; pyserial needs it to find the USB identity (§2).
+    # umockdev does not create the "device" link; pyserial needs it to find the USB identity
+    # (list_ports_linux.py).
     link = f"L: device=../../../{snap.usb_path}:{snap.config.value}.{comm.number}"
     return _block(path, props, attrs) + link + "\n"
 

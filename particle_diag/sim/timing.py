@@ -101,11 +101,8 @@ def _apply_device(device: Any, model: TimingModel) -> None:
 
 
 def _set_latency(device: Any, latency_s: float) -> None:
-    """A ``transfer_latency_s`` knob on Behaviour is used when the device has one; otherwise endpoint 0's
-    handlers are wrapped (the wait happens outside the device lock, as the bus does not hold the firmware)."""
-    if hasattr(device.behaviour, "transfer_latency_s"):
-        device.behaviour.transfer_latency_s = latency_s
-        return
+    """Endpoint 0's handlers are wrapped (the wait happens outside the device lock, as the bus does not hold the
+    firmware)."""
     originals = device.__dict__.setdefault("_untimed_ep0", (device.handle_in, device.handle_out))
     if latency_s <= 0:
         device.handle_in, device.handle_out = originals

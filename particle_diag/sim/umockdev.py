@@ -12,7 +12,8 @@ attached virtual device as the kernel would show it:
   with its new PID at a new address, so libusb hotplug and udev monitors follow it.
 
 The process that owns the testbed must itself run with libumockdev-preload, or uevents cannot be sent
-(reference shared/reference/hardware-free-testing.md §3 caveat 1); ``pdiag sim run`` re-executes itself so.
+(umockdev's uevent sender uses libudev in the owning process, https://github.com/martinpitt/umockdev
+src/uevent_sender.c); ``pdiag sim run`` re-executes itself so.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def with_preload(env: dict[str, str]) -> dict[str, str]:
 def reexec_under_preload(args: Sequence[str]) -> None:
     """Run ``python -m particle_diag ARGS`` again with libumockdev-preload, unless this process has it.
 
-    The testbed's owner must be preloaded to send uevents (reference §3 caveat 1).  The marker variable
+    The testbed's owner must be preloaded to send uevents (see the module docstring).  The marker variable
     stops a loop when the preload cannot be loaded (e.g. a wrong LD_PRELOAD, or a setuid interpreter).
     """
     if preload_active():
@@ -140,7 +141,8 @@ class UmockdevBench:
     """A bench's devices inside one umockdev testbed, following them as they leave and re-join the bus.
 
     Keep one alive per process and ``close()`` it deterministically: the Testbed's finalizer unsets
-    $UMOCKDEV_DIR for the whole process, so a late garbage collection breaks the next testbed (§3 caveat 2).
+    $UMOCKDEV_DIR for the whole process, so a late garbage collection breaks the next testbed
+    (umockdev src/umockdev.vala, Testbed's finalizer).
     """
 
     def __init__(self, bench: Bench, trace: Trace | None = None) -> None:
@@ -194,11 +196,6 @@ class UmockdevBench:
         env[INSIDE_MARK] = "1"
         env.pop(REEXEC_MARK, None)
         return _with_own_pdiag(env)
-
-    def tty_of(self, device: VirtualDevice) -> str | None:
-        with self._lock:
-            plug = self._plugged.get(device)
-            return plug.tty_node if plug else None
 
     def usbfs_of(self, device: VirtualDevice) -> Any:
         """The UsbfsHandler of the device's current enumeration (None while it is off the bus)."""
@@ -294,7 +291,8 @@ class UmockdevBench:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(link)
         os.symlink(pts, link)
-        # umockdev's default handler answers ENOTTY to TCGETS2/TCSETS2: pass them to the real pty (§2).
+        # umockdev's default handler answers ENOTTY to TCGETS2/TCSETS2: pass them to the real pty (fixed upstream in
+        # 0.19.5).
         self._testbed.attach_ioctl(node, self._usbfs.PassthroughTty())
 
     def _unplug(self, device: VirtualDevice) -> None:

@@ -15,8 +15,9 @@ A URB still pending when the device leaves the bus completes with -ESHUTDOWN, li
 disconnect; after that every request fails with ENODEV.
 
 Struct layouts are those of x86_64 (and every LP64 Linux); see linux/usbdevice_fs.h.
-Quirks (shared/reference/hardware-free-testing.md §3): resolve pointers with ``IoctlData.resolve``, write
-with ``update``, and point the REAPURB argument at a reaped URB with ``set_ptr`` (all in umockdev 0.17.16).
+Quirks (umockdev's GObject API, https://github.com/martinpitt/umockdev src/umockdev-ioctl.vala): resolve pointers
+with ``IoctlData.resolve``, write with ``update``, and point the REAPURB argument at a reaped URB with ``set_ptr``
+(all in umockdev 0.17.16).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 
 Trace = Callable[[str], None]
 
-UNHANDLED = -100  # libumockdev-preload: "run the real ioctl" (reference §2, PassthroughTty)
+UNHANDLED = -100  # libumockdev-preload: "run the real ioctl" (umockdev src/libumockdev-preload.c)
 
 
 # -- ioctl numbers (asm-generic/ioctl.h) -------------------------------------------------------------------
@@ -100,7 +101,7 @@ class PassthroughTty(UMockdev.IoctlBase):  # type: ignore[misc]
     """Attached to ``/dev/ttyACMn``: lets every ioctl through to the real pty.
 
     umockdev 0.17.16's default handler answers ENOTTY to TCGETS2/TCSETS2, so pyserial could not open the port
-    at 14400 or 28800 baud, the magic rates (reference §2; fixed upstream only in 0.19.5).
+    at 14400 or 28800 baud, the magic rates (fixed upstream only in 0.19.5, umockdev NEWS).
     """
 
     def do_handle_ioctl(self, client: Any) -> bool:

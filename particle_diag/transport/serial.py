@@ -1,7 +1,8 @@
 """USB CDC serial ports through pyserial: listing, the listening-mode console, and magic-baud pulses.
 
 Safety rule: the console never opens a port at 14400 or 28800 baud, because on a Particle device those
-speeds are commands (DFU and listening mode, reference §3.2).  Only ``pulse_magic_baud`` uses them, and
+speeds are commands (DFU and listening mode: device-os ``system/src/system_update.cpp``
+system_lineCodingBitRateHandler, https://github.com/particle-iot/device-os).  Only ``pulse_magic_baud`` uses them, and
 only when the user asked for a mode change.
 """
 
@@ -27,7 +28,7 @@ from particle_diag.errors import (
 from particle_diag.transport import tap
 from particle_diag.transport.redact import LineRedactor
 
-CONSOLE_BAUD = 9600  # the device ignores the host baud except the magic values (reference §3.1)
+CONSOLE_BAUD = 9600  # the device ignores the host baud except the magic values (as particle-cli src/cmd/serial.js)
 MAGIC_BAUDS = frozenset({14400, 28800})
 
 Trace = Callable[[str], None]
@@ -305,7 +306,7 @@ class SerialStream:
 
 
 def pulse_magic_baud(path: str, baud: int, trace: Trace | None = None) -> None:
-    """Open the CDC port at a magic baud rate and close it: the device changes mode (reference §3.2).
+    """Open the CDC port at a magic baud rate and close it: the device changes mode (system_update.cpp).
 
     Like Particle's own serial_switcher, re-open at 9600 afterwards is unnecessary here: the device resets
     and the port disappears.

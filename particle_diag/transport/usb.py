@@ -185,7 +185,8 @@ class UsbDevice:
         self._dev = dev
         self.identity = identity
         self._trace = trace
-        # rtl872x: an OUT transfer without payload must carry one byte (device-constants quirk, reference §1.1)
+        # rtl872x: an OUT transfer without payload must carry one byte (device-constants quirk
+        # controlOutTransfersRequireDataStage; particle-usb src/usb-device-node.js transferOut)
         self._pad_empty_out = out_needs_data_stage
         self.transfers = 0
 
@@ -209,7 +210,7 @@ class UsbDevice:
                     timeout_ms: int = DEFAULT_TRANSFER_TIMEOUT_MS) -> int:
         self.transfers += 1
         # Only Particle's vendor requests need the dummy byte; a DFU zero-length DNLOAD must stay empty (it is
-        # the leave request, reference §4.5).
+        # the leave request, particle-usb src/dfu.js Dfu.leave).
         pad = self._pad_empty_out and not data and (request_type & usb_spec.TYPE_MASK) == usb_spec.TYPE_VENDOR
         payload = b"\x00" if pad else data
         setup = f"OUT {request_type:02x} {request:02x} v={value:04x} i={index:04x} data={hex_data(payload)}"

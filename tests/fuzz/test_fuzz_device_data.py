@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from particle_diag.errors import PdiagError
 from particle_diag.protocol import listening, messages
 from particle_diag.protocol.control import encode_service_reply, parse_service_reply
-from particle_diag.protocol.dfu import DfuStatus, decode_state
+from particle_diag.protocol.dfu import DfuStatus
 from particle_diag.protocol.memory_layout import parse_layout
 from particle_diag.protocol.protection import parse_protection_state
 from particle_diag.transport.usb import functional_transfer_size
@@ -100,12 +100,11 @@ def test_service_replies(data: bytes) -> None:
 @given(st.binary(max_size=12))
 @example(b"\x05")
 @example(b"\xff")
-def test_dfu_status_and_state(data: bytes) -> None:
-    for decode in (DfuStatus.decode, decode_state):
-        try:
-            decode(data)
-        except PdiagError:
-            pass
+def test_dfu_status(data: bytes) -> None:
+    try:
+        DfuStatus.decode(data)
+    except PdiagError:
+        pass
 
 
 @given(st.binary(max_size=40))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from particle_diag.knowledge import Knowledge, load
-from particle_diag.knowledge import doctemplate as dt
+from tests.knowledge import doctemplate as dt
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # CI keeps shared/ beside the clone: <clone>/../shared/reference/...

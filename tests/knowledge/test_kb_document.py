@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from particle_diag.knowledge import Knowledge, SeqStep, Signature, State
-from particle_diag.knowledge import doctemplate as dt
 from particle_diag.rules.led import match_description
+from tests.knowledge import doctemplate as dt
 
 DOC_DEVICES = ("boron", "photon", "electron", "argon", "xenon", "tracker-som")
 

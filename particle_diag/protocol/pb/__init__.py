@@ -1,6 +1,6 @@
 """Generated protobuf modules for Particle control requests (do not edit the ``*_pb2`` files by hand).
 
-``control.proto`` is pdiag's own description of the payloads (reference §2.4, §2.5); ``control_pb2.py`` and
+``control.proto`` is pdiag's own description of the payloads (after device-os-protobuf); ``control_pb2.py`` and
 ``control_pb2.pyi`` are generated from it by ``scripts/gen_protos.py``.
 
 GENCODE: the committed modules were generated with grpcio-tools 1.62.3 (protoc 25.1, "Protobuf Python
