@@ -142,6 +142,8 @@ REFERENCES: dict[str, Reference] = {
                             "Use the device's buttons; report the USB IDs (`pdiag list --json`)."),
     "device.unsupported": R(E.UNSUPPORTED, "The device or its Device OS cannot do what was asked.",
                             "Update Device OS, or use another path (see the message)."),
+    "device.wrong-mode": R(E.UNSUPPORTED, "The command needs Device OS running, and the device is in DFU mode "
+                                          "(only the bootloader runs).", "Leave DFU mode first: `pdiag reset`."),
     "usb.stall": R(E.PROTOCOL, "The device stalled a USB control transfer: it refused the request.",
                    "Run again with --trace and attach the output to a report."),
     "usb.strings": R(E.PROTOCOL, "The device's USB string descriptors cannot be read.",
