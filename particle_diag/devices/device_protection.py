@@ -20,7 +20,8 @@ from particle_diag.devices.session import control_session
 from particle_diag.errors import UnsupportedError
 from particle_diag.protocol import messages
 
-PROTECTION_SINCE = "6.0.0"  # Device Protection arrived with Device OS 6.0 (reference §2.4 request 76)
+PROTECTION_SINCE = "6.0.0"  # Device Protection arrived with Device OS 6.0 (request 76: device-os
+# system/src/system_control_internal.cpp, services/src/security_mode.cpp)
 
 # What each state allows over USB (device-os system_control_internal.cpp protected-device filter: only the
 # device ID, APP_CUSTOM and the protection requests; DFU: every segment erase-only, bootloader usbd_dfu_mal.h;

@@ -22,7 +22,8 @@ from particle_diag.protocol.memory_layout import MemoryLayout, parse_layout
 from particle_diag.transport.usb import UsbDevice
 
 PROTECTED_HINT = (
-    "Device Protection refuses DFU reads, writes and erases; `pdiag protection` explains what it allows. Put the device in service mode (`particle device-protection disable`), then try again."
+    "Device Protection refuses DFU reads, writes and erases; `pdiag protection` explains what it allows. Put the "
+    "device in service mode (`particle device-protection disable`), then try again."
 )
 
 
