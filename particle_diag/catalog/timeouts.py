@@ -148,3 +148,6 @@ SIM_LONG_POLL_MS = 200_000  # +longpoll: bwPollTimeout after every DNLOAD (hypot
 # The virtual application starts with waitFor(Serial.isConnected, 10000), as the application of the captured
 # logs does (tests/fixtures/captures/logs): its first lines wait for a host to open the port.
 APP_WAIT_FOR_HOST_S = 10.0
+# A station spec's `cloud = "connected"`: how often the device's cloud status is read again while waiting (up to
+# the spec's cloud_timeout_s): pdiag's choice, a request a second is light for the device.
+CLOUD_POLL_S = 1.0

@@ -28,8 +28,8 @@ from particle_diag.rules.report import finding_dict, step_dict
 
 REPORT_SCHEMA = "pdiag-troubleshoot/1"
 # pdiag actions the session can carry out on the attached device (others are only named)
-RUNNABLE = ("pdiag identify", "pdiag enter listening", "pdiag enter safe", "pdiag enter dfu", "pdiag enter normal",
-            "pdiag reset")
+RUNNABLE = ("pdiag identify", "pdiag vitals", "pdiag locate", "pdiag enter listening", "pdiag enter safe",
+            "pdiag enter dfu", "pdiag enter normal", "pdiag reset")
 MAX_LOOKS = 6  # candidate animations offered before giving up
 MAX_FOLLOW_UPS = 2  # questions asked about one description before the animations
 

@@ -9,7 +9,8 @@ from typing import Any
 from particle_diag import semver
 from particle_diag.devices.identify import Identity
 from particle_diag.devices.record import DeviceRecord
-from particle_diag.factory.spec import Expectations
+from particle_diag.factory.spec import VITALS_KEYS, Expectations
+from particle_diag.protocol.vitals import Vitals
 
 
 @dataclass
@@ -26,9 +27,50 @@ class ExpectationResult:
                 "actual": self.actual, "message": self.message}
 
 
-def evaluate(expect: Expectations, identity: Identity, record: DeviceRecord) -> list[ExpectationResult]:
-    """One result per expectation set in the spec, in the spec's documented order."""
-    return [_CHECKS[name](expect, identity, record) for name in expect.names()]
+def evaluate(expect: Expectations, identity: Identity, record: DeviceRecord,
+             vitals: Vitals | None = None) -> list[ExpectationResult]:
+    """One result per expectation set in the spec, in the spec's documented order; the vitals expectations
+    (min_signal, min_battery, power_source, cloud) are judged on ``vitals`` (None: they could not be read)."""
+    out = []
+    for name in expect.names():
+        if name in VITALS_KEYS:
+            out.append(_vitals_check(name, expect, record, vitals))
+        else:
+            out.append(_CHECKS[name](expect, identity, record))
+    return out
+
+
+def _networked(record: DeviceRecord) -> bool | None:
+    p = record.platform
+    return None if p is None else p.has("cellular") or p.has("wifi")
+
+
+def _vitals_check(name: str, e: Expectations, record: DeviceRecord, v: Vitals | None) -> ExpectationResult:
+    wanted: Any = getattr(e, name)
+    shown = list(wanted) if isinstance(wanted, tuple) else wanted
+    if name == "min_signal" and _networked(record) is False:
+        return _skip(name, shown, "no Wi-Fi or cellular radio")
+    if v is None:
+        return _result(name, False, shown, None, "vitals could not be read (see the step errors)", "")
+    if name == "min_signal":
+        actual = v.signal.strength_percent
+        return _result(name, actual is not None and actual >= wanted, wanted, actual,
+                       f"signal {actual} % is below {wanted:g} %" if actual is not None else
+                       "the device reports no signal strength (no network, no SIM?)", f"signal {actual} %")
+    if name == "min_battery":
+        actual = v.battery.charge_percent
+        return _result(name, actual is not None and actual >= wanted, wanted, actual,
+                       f"battery {actual} % is below {wanted:g} %" if actual is not None else
+                       f"the device reports no battery charge (battery {v.battery.state or 'unknown'})",
+                       f"battery {actual} %")
+    if name == "power_source":
+        actual = v.power_source
+        return _result(name, actual in wanted, shown, actual,
+                       f"power source is {actual or 'unknown'}, expected {_one_of(wanted)}", f"{actual}")
+    actual = v.cloud.status  # "cloud": the runner waited up to cloud_timeout_s for it
+    waited = f" after waiting {e.cloud_timeout_s:g} s" if e.cloud_timeout_s else ""
+    return _result(name, actual in wanted, shown, actual,
+                   f"cloud is {actual or 'unknown'}{waited}, expected {_one_of(wanted)}", f"{actual}")
 
 
 def _result(name: str, ok: bool, expected: Any, actual: Any, failure: str, success: str) -> ExpectationResult:

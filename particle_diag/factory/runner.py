@@ -55,14 +55,16 @@ class Operations:
     reset: Callable[..., _ModeResult]
     identify: Callable[[DeviceRecord, Host], Identity]
     locate: Callable[[Host, str | None, str | None], DeviceRecord | None]
+    vitals: Callable[[DeviceRecord, Host], Any] | None = None  # devices.vitals.read_vitals
 
     @classmethod
     def real(cls) -> Operations:
         from particle_diag.devices import modes
         from particle_diag.devices.discovery import locate
         from particle_diag.devices.identify import identify
+        from particle_diag.devices.vitals import read_vitals
 
-        return cls(modes.change_mode, modes.reset, identify, locate)
+        return cls(modes.change_mode, modes.reset, identify, locate, read_vitals)
 
 
 @dataclass
@@ -109,6 +111,7 @@ class DeviceResult:
     steps: list[StepResult] = field(default_factory=list)
     expectations: list[ExpectationResult] = field(default_factory=list)
     identity: Identity | None = None
+    vitals: Any = None  # protocol.vitals.Vitals, read when the spec expects vitals
     error: PdiagError | None = None
     mode: str | None = None
     elapsed_s: float = 0.0
@@ -147,6 +150,7 @@ class DeviceResult:
             "steps": [s.to_dict() for s in self.steps],
             "expectations": [e.to_dict() for e in self.expectations],
             "identity": self.identity.to_dict() if self.identity else None,
+            "vitals": self.vitals.to_dict() if self.vitals is not None else None,
             "error": self.error.as_dict() if self.error else None,
         }
 
@@ -263,7 +267,30 @@ class CheckRunner:
         assert identity is not None  # the spec always ends with an identify step
         result.identity = identity
         self._progress(result, "expect", "expectations", len(steps))
-        result.expectations = evaluate(self.spec.expect, identity, record)
+        if self.spec.expect.needs_vitals:
+            result.vitals = self._read_vitals(record, result)
+        result.expectations = evaluate(self.spec.expect, identity, record, result.vitals)
+
+    def _read_vitals(self, record: DeviceRecord, result: DeviceResult) -> Any:
+        """The device's vitals for the [expect] vitals keys; with ``cloud`` read again every
+        ``timeouts.CLOUD_POLL_S`` until the cloud status is one expected or ``cloud_timeout_s`` has passed."""
+        from particle_diag.catalog import timeouts
+
+        expect, clock = self.spec.expect, self.host.clock
+        deadline = clock.monotonic() + expect.cloud_timeout_s
+        assert self.ops.vitals is not None
+        while True:
+            if self.stop.is_set():
+                raise CheckInterruptedError("interrupted")
+            try:
+                vitals = self.ops.vitals(record, self.host).vitals
+            except PdiagError as exc:
+                result.steps[-1].notes.append(f"vitals: {exc.message}")
+                return None
+            if not expect.cloud or vitals.cloud.status in expect.cloud or clock.monotonic() >= deadline:
+                return vitals
+            self._progress(result, "expect", f"waiting for the cloud ({vitals.cloud.status})", len(self.spec.steps))
+            clock.sleep(min(timeouts.CLOUD_POLL_S, max(0.0, deadline - clock.monotonic())))
 
     def _expect_log(self, step: Step, record: DeviceRecord) -> None:
         """Follow the device's USB serial log until a line matches ``step.pattern`` (docs/monitor.md)."""

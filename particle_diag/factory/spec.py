@@ -39,7 +39,9 @@ IDENTITY_FIELDS = ("device_os", "iccid", "imei", "mac", "modules", "cloud_status
 STATION_KEYS = {"name": "a label for reports", "parallel": "most devices checked at once",
                 "device_timeout_s": "time budget of one device"}
 EXPECT_KEYS = ("platform", "min_device_os", "device_os", "mode", "modules_valid", "iccid", "iccid_pattern",
-               "mac_oui", "cloud_status", "protected")
+               "mac_oui", "cloud_status", "protected", "min_signal", "min_battery", "power_source", "cloud",
+               "cloud_timeout_s")
+VITALS_KEYS = ("min_signal", "min_battery", "power_source", "cloud")  # judged on `pdiag vitals` (request 100)
 STEP_KEYS = ("action", "mode", "name", "timeout_s", "retries", "retry_delay_s", "require", "seconds", "pattern")
 DEFAULT_TIMEOUT_S = timeouts.STEP_S
 
@@ -63,10 +65,19 @@ class Expectations:
     mac_oui: tuple[str, ...] = ()  # 6 lower-case hex digits each (Wi-Fi devices)
     cloud_status: tuple[str, ...] = ()
     protected: bool | None = None
+    min_signal: float | None = None  # % (vitals signal.strength_percent)
+    min_battery: float | None = None  # % (vitals battery.charge_percent)
+    power_source: tuple[str, ...] = ()  # vitals power_source names
+    cloud: tuple[str, ...] = ()  # cloud status to reach, waiting up to cloud_timeout_s
+    cloud_timeout_s: float = 0.0
 
     def names(self) -> list[str]:
         """The expectations set, in file-documentation order (one JUnit test case each)."""
-        return [k for k in EXPECT_KEYS if getattr(self, k) not in (None, ())]
+        return [k for k in EXPECT_KEYS if k != "cloud_timeout_s" and getattr(self, k) not in (None, ())]
+
+    @property
+    def needs_vitals(self) -> bool:
+        return any(getattr(self, k) not in (None, ()) for k in VITALS_KEYS)
 
 
 @dataclass(frozen=True)
@@ -181,8 +192,24 @@ def _expectations(t: dict[str, Any], source: str) -> Expectations:
                             "in single quotes need no escaping).") from None
     ouis = tuple(_oui(v, where) for v in _strings(t, "mac_oui", where))
     flags = {k: _bool(t, k, where) for k in ("modules_valid", "iccid", "protected")}
+    from particle_diag.catalog.diagnostics import POWER_SOURCES
+
+    percents = {k: _percent(t[k], f"{where} {k}") for k in ("min_signal", "min_battery") if k in t}
+    sources = _choices(t, "power_source", tuple(POWER_SOURCES.values()), where)
+    cloud = _choices(t, "cloud", CLOUD_STATES, where)
+    if "cloud_timeout_s" in t and not cloud:
+        raise SpecError(f"{where} cloud_timeout_s only applies with cloud = \"connected\" (or another status)")
+    wait = _positive(t["cloud_timeout_s"], f"{where} cloud_timeout_s", allow_zero=True) if "cloud_timeout_s" in t \
+        else 0.0
     return Expectations(tuple(dict.fromkeys(platforms)), versions.get("min_device_os"), versions.get("device_os"),
-                        modes, flags["modules_valid"], flags["iccid"], pattern, ouis, clouds, flags["protected"])
+                        modes, flags["modules_valid"], flags["iccid"], pattern, ouis, clouds, flags["protected"],
+                        percents.get("min_signal"), percents.get("min_battery"), sources, cloud, wait)
+
+
+def _percent(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
+        raise SpecError(f"{where} must be a percentage from 0 to 100, not {value!r}")
+    return float(value)
 
 
 def _step(raw: Any, index: int, source: str) -> Step:

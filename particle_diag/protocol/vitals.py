@@ -138,17 +138,13 @@ def decode(info: DiagnosticInfo) -> Vitals:
     if reset is not None:
         out.reset_reason = Code(reset, reset_reasons.name(reset), reset_reasons.meaning(reset))
 
-    out.network = Link(
-        named("net:stat", d.NETWORK_STATUSES),
-        None if integer("net:err") is None else system_error(integer("net:err") or 0),
-        None if integer("net:dconnrsn") is None else _table_code(d.NETWORK_DISCONNECT_REASONS,
-                                                                 integer("net:dconnrsn") or 0),
-        integer("net:dconn"), integer("net:connatt"))
-    out.cloud = Link(
-        named("cloud:stat", d.CLOUD_STATUSES),
-        None if integer("cloud:err") is None else cloud_error(integer("cloud:err") or 0),
-        None if integer("cloud:dconnrsn") is None else _table_code(d.CLOUD_DISCONNECT_REASONS,
-                                                                   integer("cloud:dconnrsn") or 0),
-        integer("cloud:dconn"), integer("cloud:connatt"))
+    def link(prefix: str, statuses: dict[int, str], error: Any, reasons: dict[int, tuple[str, str]]) -> Link:
+        err, reason = integer(f"{prefix}:err"), integer(f"{prefix}:dconnrsn")
+        return Link(named(f"{prefix}:stat", statuses), None if err is None else error(err),
+                    None if reason is None else _table_code(reasons, reason),
+                    integer(f"{prefix}:dconn"), integer(f"{prefix}:connatt"))
+
+    out.network = link("net", d.NETWORK_STATUSES, system_error, d.NETWORK_DISCONNECT_REASONS)
+    out.cloud = link("cloud", d.CLOUD_STATUSES, cloud_error, d.CLOUD_DISCONNECT_REASONS)
     out.errors = {name: system_error(code) for name, code in info.errors.items()}
     return out

@@ -90,6 +90,15 @@ class Facts:
     led_state: tuple[str, ...] = ()
     led_duration_s: float | None = None
     device_unresponsive: bool | None = None  # on USB but control requests never complete (busy firmware)
+    # what the device reports of itself (protocol/vitals.py, devices/server.py; docs/vitals.md)
+    signal_percent: float | None = None
+    battery_percent: float | None = None
+    power_source: str | None = None
+    network_status: str | None = None
+    cloud_error: int | None = None  # cloud:err, a handshake ProtocolError (catalog/diagnostics.py)
+    iccid_readable: bool | None = None  # cellular: False when the modem cannot read a SIM
+    server_address: str | None = None
+    server_is_particle: bool | None = None
     # host facts
     device_found: bool | None = None
     permission_denied: bool | None = None
@@ -319,6 +328,41 @@ def _p_diag_gt(ctx: _Context, want: Any) -> list[str]:
     return _diag(ctx, want, lambda a, b: a > b, "above")
 
 
+def _below(name: str, what: str) -> Callable[[_Context, Any], list[str]]:
+    def predicate(ctx: _Context, want: Any) -> list[str]:
+        value = getattr(ctx.facts, name)
+        if value is None or value >= float(want):
+            return []
+        return [f"{what} {value:g} %, below {float(want):g} %"]
+
+    return predicate
+
+
+def _p_network(ctx: _Context, want: Any) -> list[str]:
+    n = ctx.facts.network_status
+    return [f"network: {n}"] if n is not None and n in _values(want) else []
+
+
+def _p_cloud_error(ctx: _Context, want: Any) -> list[str]:
+    from particle_diag.catalog.diagnostics import CLOUD_PROTOCOL_ERRORS
+
+    code = ctx.facts.cloud_error
+    if not code:
+        return []
+    name, meaning = CLOUD_PROTOCOL_ERRORS.get(code, (f"unknown_{code}", f"error {code}"))
+    if code not in _values(want) and name not in _values(want):
+        return []
+    return [f"last cloud handshake error: {name} ({code}): {meaning}"]
+
+
+def _p_server_not_particle(ctx: _Context, want: Any) -> list[str]:
+    particle = ctx.facts.server_is_particle
+    if particle is None or particle == bool(want):
+        return []
+    return [f"the server address is {ctx.facts.server_address}, " + ("not Particle's cloud" if want else
+                                                                     "Particle's cloud")]
+
+
 def _bool_fact(name: str, yes: str, no: str) -> Callable[[_Context, Any], list[str]]:
     def predicate(ctx: _Context, want: Any) -> list[str]:
         value = getattr(ctx.facts, name)
@@ -359,6 +403,13 @@ PREDICATES: dict[str, Callable[[_Context, Any], list[str]]] = {
     "diag_eq": _p_diag_eq,
     "diag_lt": _p_diag_lt,
     "diag_gt": _p_diag_gt,
+    "signal_below": _below("signal_percent", "signal strength"),
+    "battery_below": _below("battery_percent", "battery charge"),
+    "network_status": _p_network,
+    "cloud_error": _p_cloud_error,
+    "server_not_particle": _p_server_not_particle,
+    "iccid_readable": _bool_fact("iccid_readable", "the ICCID of the SIM can be read",
+                                 "the modem cannot read a SIM (no ICCID)"),
     "device_found": _bool_fact(
         "device_found", "a Particle device is visible on USB", "no Particle device was found on USB"
     ),

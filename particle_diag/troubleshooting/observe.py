@@ -120,9 +120,34 @@ def _read_over_usb(record: DeviceRecord, host: Host, notes: list[str]) -> dict[s
             notes.append("diagnostics (request 100) are not available on this firmware")
         else:
             out["diagnostics"] = dict(info.values)
+            out.update(vitals_facts(info))
             if info.errors:
                 notes.append("diagnostic sources that failed to report: " + ", ".join(sorted(info.errors)))
     return out
+
+
+def vitals_facts(info: Any) -> dict[str, Any]:
+    """The engine's facts from the diagnostics reply, decoded (protocol/vitals.py)."""
+    from particle_diag.protocol.vitals import decode
+
+    v = decode(info)
+    return {"signal_percent": v.signal.strength_percent, "battery_percent": v.battery.charge_percent,
+            "power_source": v.power_source, "network_status": v.network.status,
+            "cloud_error": v.cloud.last_error.code if v.cloud.last_error else None}
+
+
+def _server_facts(record: DeviceRecord, host: Host, notes: list[str]) -> dict[str, Any]:
+    """The server address, where Device OS lets it be read over USB (devices/server.py)."""
+    from particle_diag.devices.server import server_facts
+
+    try:
+        facts = server_facts(record, host)
+    except PdiagError as exc:
+        notes.append(f"server settings: {exc.message}")
+        return {}
+    if not facts.readable or facts.address is None:
+        return {}
+    return {"server_address": facts.address, "server_is_particle": facts.particle_cloud}
 
 
 def observe_device(record: DeviceRecord, host: Host) -> Observation:
@@ -156,7 +181,13 @@ def observe_device(record: DeviceRecord, host: Host) -> Observation:
         if ident.modules is not None:
             base["modules"] = tuple(_module_fact(m) for m in ident.modules)
         notes.extend(ident.notes)
+        if p is not None and p.has("cellular"):
+            # True: the SIM answered; False: the modem could not read one (identify's note); None: not asked
+            base["iccid_readable"] = True if ident.iccid else (
+                False if any(n.startswith("ICCID not readable") for n in ident.notes) else None)
         base.update(_read_over_usb(record, host, notes))
+        if record.mode in ("normal", "listening", "safe"):
+            base.update(_server_facts(record, host, notes))
         if record.mode != "dfu":
             base["device_unresponsive"] = False
     except PermissionDeniedError as exc:

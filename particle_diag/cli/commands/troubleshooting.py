@@ -318,6 +318,10 @@ class _DeviceLink:
                     bad = [f"{m.type} {m.index}: {', '.join(m.failed_checks)}" for m in ident.modules if not m.valid]
                     lines.append("modules: " + ("all valid" if not bad else "FAILED " + "; ".join(bad)))
                 return ActionOutcome(command, True, lines)
+            if words[1] in ("vitals", "locate"):
+                from particle_diag.troubleshooting.actions import ACTIONS
+
+                return ActionOutcome(command, True, ACTIONS[words[1]](record, host))
             change = (reset(record, host) if words[1] == "reset"
                       else change_mode(record, words[2], host))
             if change.record is not None:
