@@ -8,6 +8,7 @@ code, and its field stays None.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -97,8 +98,10 @@ def cloud_error(code: int) -> Code:
 
 
 def decode(info: DiagnosticInfo) -> Vitals:
-    v = dict(info.values)
-    out = Vitals(raw=v)
+    """Non-finite numbers (``NaN``, ``Infinity``: no Device OS source produces them, a broken reply might) count
+    as not reported; ``raw`` keeps them (the JSON renderer prints null)."""
+    out = Vitals(raw=dict(info.values))
+    v = {k: x for k, x in info.values.items() if not isinstance(x, float) or math.isfinite(x)}
 
     def num(name: str) -> float | None:
         value = v.get(name)

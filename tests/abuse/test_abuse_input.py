@@ -142,6 +142,9 @@ REPLY_CASES = [
     Case("usb-nandiag-doctor-json", ("--sim", "boron+nandiag", "--json", "doctor"), 0),
     Case("usb-deepjson-doctor-json", ("--sim", "boron+deepjson", "--json", "doctor"), 0),
     Case("usb-nandiag-doctor", ("--sim", "boron+nandiag", "doctor"), 0),
+    Case("usb-nandiag-vitals-json", ("--sim", "boron+nandiag", "--json", "vitals"), 0),
+    Case("usb-nandiag-vitals", ("--sim", "boron+nandiag", "vitals"), 0),
+    Case("usb-deepjson-vitals-json", ("--sim", "boron+deepjson", "--json", "vitals"), 7, "device."),
     # a control service without its status flag is refused, as particle-usb refuses it
     Case("usb-nostatus-identify", ("--sim", "boron+nostatus", "identify"), 7, "device."),
     Case("usb-nostatus-identify-json", ("--sim", "boron+nostatus", "--json", "identify"), 7, "device."),
