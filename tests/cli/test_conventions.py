@@ -84,20 +84,39 @@ FAILING = [
     ["monitor", "--until", "(unclosed"],
     ["dfu", "read", "--address", "0x0", "--length", "4", "x.bin", "e00f"],
     ["dfu", "info", "zzzz"],
+    ["dfu", "write", "--address", "0xB4000", "/nonexistent/app.bin", "e00fce68f1"],
+    ["dfu", "erase", "--address", "0xB4000", "--length", "0", "e00fce68f1"],
     ["sim", "run"],
     ["sim", "bogus"],
     ["bogus"],
 ]
 
 
-@pytest.mark.parametrize("args", FAILING, ids=" ".join)
-def test_a_failing_run_prints_nothing_on_stdout_and_one_envelope_in_json(pdiag, args, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    bench = ["--sim", "boron,argon:dfu,electron/0.5.0"]
+def leaf_commands() -> list[tuple[str, ...]]:
+    """Every command a person can run (``dfu read``, ``sim status``, ...), as the typer app builds them."""
+    import typer.main
+
+    from particle_diag.cli.app import build_app
+
+    def walk(command: object, path: tuple[str, ...]) -> list[tuple[str, ...]]:
+        subcommands = getattr(command, "commands", None)
+        if subcommands is None:
+            return [path]
+        return [leaf for name, sub in subcommands.items() for leaf in walk(sub, (*path, name))]
+
+    return walk(typer.main.get_command(build_app()), ())
+
+
+LEAVES = leaf_commands()
+WALK_BENCH = ["--sim", "boron,argon:dfu,electron/0.5.0"]
+
+
+def assert_failure_follows_the_convention(pdiag, args: list[str], bench: list[str] = WALK_BENCH) -> None:
     human = pdiag(*bench, *args)
     assert human.code != 0
     assert human.out == "", f"stdout of a failing `pdiag {' '.join(args)}`: {human.out!r}"
-    assert "error" in human.err or "FAIL" in human.err
+    assert re.search(r"^(error: .* \([a-z-]+\.[a-z.-]+\)|FAIL )", human.err, re.M), human.err  # on stderr
+    assert "Traceback" not in human.err
     machine = pdiag("--json", *bench, *args)
     assert machine.code == human.code
     envelope = json.loads(machine.out)  # exactly one JSON document: json.loads rejects anything after it
@@ -105,10 +124,83 @@ def test_a_failing_run_prints_nothing_on_stdout_and_one_envelope_in_json(pdiag, 
     assert machine.err == ""
 
 
-def test_every_command_is_walked():
-    from particle_diag.cli.app import COMMANDS
+FAILING_WITHOUT_BENCH = [["sim", "status"]]  # no virtual bench to show
 
-    assert {a[0] for a in FAILING} >= set(COMMANDS)
+
+@pytest.mark.parametrize(("args", "bench"), [(a, True) for a in FAILING] + [(a, False) for a in FAILING_WITHOUT_BENCH],
+                         ids=lambda v: " ".join(v) if isinstance(v, list) else "")
+def test_a_failing_run_prints_nothing_on_stdout_and_one_envelope_in_json(pdiag, args, bench, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert_failure_follows_the_convention(pdiag, args, WALK_BENCH if bench else [])
+
+
+@pytest.mark.parametrize("command", LEAVES, ids=" ".join)
+def test_a_bad_option_of_every_command_follows_the_convention(pdiag, command, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert_failure_follows_the_convention(pdiag, [*command, "--no-such-option"])
+
+
+# Every command, succeeding: its result on stdout; with --json exactly one envelope and nothing on stderr.
+SUCCEEDING = [
+    ["list"],
+    ["identify", "e00fce6808"],
+    ["vitals", "e00fce6808"],
+    ["net", "e00fce6808"],
+    ["keys", "e00fce6808"],
+    ["locate", "e00fce6808"],
+    ["setup-done", "e00fce6808"],
+    ["protection", "e00fce68f1"],
+    ["enter", "dfu", "e00fce6808"],
+    ["reset", "e00fce6808"],
+    ["led", "breathing", "cyan", "--platform", "boron"],
+    ["sos", "1"],
+    ["doctor", "e00fce6808"],
+    ["flash", "{image}", "e00fce6808"],
+    ["check", "--spec", "{spec}", "e00fce6808"],
+    ["watch", "--initial", "--duration", "0.2", "--interval", "0.1"],
+    ["monitor", "e00fce6808", "--duration", "0.3"],
+    ["dfu", "info", "e00fce68f1"],
+    ["dfu", "read", "--address", "0xB4000", "--length", "16", "{out}", "e00fce68f1"],
+    ["dfu", "write", "--address", "0xB4000", "{image}", "e00fce68f1"],
+    ["dfu", "erase", "--address", "0xB4000", "--length", "16", "e00fce68f1"],
+    ["sim", "status"],
+]
+# Not here, and why: troubleshoot is interactive (refused with --json, tests/troubleshooting/ drives it on a
+# terminal); sim run needs umockdev (tests/integration/test_sim_run.py).
+NOT_SUCCEEDING_HERE = {("troubleshoot",), ("sim", "run")}
+
+
+@pytest.mark.parametrize("args", SUCCEEDING, ids=lambda a: " ".join(a[:2]))
+def test_a_succeeding_run_prints_its_result_on_stdout(pdiag, args, tmp_path, monkeypatch):
+    import os
+
+    from particle_diag.protocol.module_header import build_module
+
+    monkeypatch.chdir(tmp_path)
+    image = tmp_path / "app.bin"
+    image.write_bytes(build_module(13, "user_part", 0xB4000, os.urandom(4096), deps=(("system_part", 1, 6201),)))
+    (tmp_path / "station.toml").write_text('[station]\nname = "walk"\n[expect]\nplatform = "boron"\n')
+    files = {"{image}": str(image), "{spec}": str(tmp_path / "station.toml"), "{out}": str(tmp_path / "out.bin")}
+    args = [files.get(a, a) for a in args]
+    machine = pdiag("--json", *WALK_BENCH, *args)
+    assert machine.code == 0, machine.out + machine.err
+    envelope = json.loads(machine.out)
+    assert envelope["ok"] is True and envelope["command"] == args[0]
+    assert machine.err == ""
+    (tmp_path / "out.bin").unlink(missing_ok=True)
+    human = pdiag(*WALK_BENCH, *args)
+    assert human.code == 0, human.err
+    assert human.out.strip(), "the result goes to stdout"
+    assert "error:" not in human.out + human.err and "Traceback" not in human.err
+
+
+def test_every_command_is_walked():
+    """Commands added later are walked too: each needs a failing case and a succeeding one above."""
+    def covered(cases: list[list[str]]) -> set[tuple[str, ...]]:
+        return {leaf for leaf in LEAVES for case in cases if tuple(case[: len(leaf)]) == leaf}
+
+    assert set(LEAVES) - covered(FAILING + FAILING_WITHOUT_BENCH) == set()
+    assert set(LEAVES) - covered(SUCCEEDING) - NOT_SUCCEEDING_HERE == set()
 
 
 def test_led_says_when_it_recognises_nothing_and_suggests(pdiag):
