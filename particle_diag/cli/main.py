@@ -73,7 +73,41 @@ def run(argv: list[str] | None = None) -> None:
     if args in (["--version"], ["-V"]):
         print(f"pdiag {__version__}")
         raise SystemExit(0)
-    raise SystemExit(main(args))
+    code = root_help(args)
+    raise SystemExit(main(args) if code is None else code)
+
+
+def root_help(args: list[str]) -> int | None:
+    """``pdiag --help`` (and bare ``pdiag``) from the text generated from the typer app (cli/root_help.py), without
+    importing typer or any command: None where typer must answer (a narrower terminal, shell completion)."""
+    if args not in (["--help"], ["-h"], []) or any(k.startswith("_PDIAG_COMPLETE") for k in os.environ):
+        return None
+    from particle_diag.cli.root_help import TEXT, WIDTH
+
+    if _columns() < WIDTH:
+        return None
+    try:
+        print(TEXT)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        from particle_diag.cli.output import silence_stdout
+
+        silence_stdout()
+    return 0 if args else 2  # bare `pdiag`: the help, as a usage error (click's no_args_is_help)
+
+
+def _columns() -> int:
+    """The terminal width as click sees it (shutil.get_terminal_size's rule, without importing shutil)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
 
 
 def main(args: list[str]) -> int:
