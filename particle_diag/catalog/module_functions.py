@@ -37,3 +37,14 @@ class ModuleDependency:
     function: str
     index: int
     version: int
+
+# Module functions written over DFU at the start address their header declares (particle-cli src/lib/flash-helper.js
+# createFlashSteps: everything that is not a bootloader, an asset or firmware of an external MCU).
+DFU_WRITABLE = ("user_part", "system_part", "mono_firmware", "radio_stack")
+# Module functions written through Device OS (control requests 250-253): it validates the module and applies it
+# at the next boot (flash-helper.js: bootloader, asset, and storage "externalMcu" = NCP firmware; the Gen 3
+# bootloader cannot be written over DFU while that bootloader is the one running).
+THROUGH_DEVICE_OS = ("bootloader", "ncp_firmware")
+# The order `pdiag update` writes a bundle in, where module dependencies leave a choice: the bootloader first (a
+# new system part depends on it), then the radio stack and the system parts, the NCP firmware, the application.
+UPDATE_ORDER = ("bootloader", "radio_stack", "system_part", "mono_firmware", "ncp_firmware", "user_part")

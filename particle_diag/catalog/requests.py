@@ -45,6 +45,12 @@ class RequestType(IntEnum):
     # config.cpp handleStartNyanRequest -> Spark_Signal; particle-usb src/device.js startNyanSignal).
     START_NYAN_SIGNAL = 230
     STOP_NYAN_SIGNAL = 231
+    # Firmware update over USB (device-os system/inc/system_control.h CTRL_REQUEST_*_FIRMWARE_UPDATE, handlers in
+    # system/src/control/storage.cpp; particle-usb src/request.js and src/device.js updateFirmware).
+    START_FIRMWARE_UPDATE = 250
+    FINISH_FIRMWARE_UPDATE = 251
+    CANCEL_FIRMWARE_UPDATE = 252
+    FIRMWARE_UPDATE_DATA = 253
     CLOUD_GET_CONNECTION_STATUS = 300
     CLOUD_DISCONNECT = 302
     NETWORK_GET_INTERFACE_LIST = 400

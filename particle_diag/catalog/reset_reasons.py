@@ -27,6 +27,7 @@ RESET_REASONS: dict[int, tuple[str, str]] = {
     140: ("USER", "the firmware or a USB request called System.reset()"),
     150: ("CONFIG_UPDATE", "a configuration change"),
 }
+UPDATE = 70
 PANIC = 130
 USER = 140
 DFU_MODE = 120

@@ -40,9 +40,19 @@ class Result(IntEnum):
     OUT_OF_RANGE = -290
     DEPRECATED = -300
     AT_NOT_OK = -1200  # a cellular modem refused an AT command
-    # OTA range (-1300…-1499): the two a diagnostics tool meets after a bad flash.
+    # OTA range (-1300…-1499): what Device OS answers a firmware update it will not apply (requests 250-253,
+    # system/src/firmware_update.cpp and the HALs' ota_flash_hal.cpp validation).
+    OTA_MODULE_NOT_FOUND = -1300
+    OTA_UNSUPPORTED_MODULE = -1310
+    OTA_VALIDATION_FAILED = -1320
+    OTA_INTEGRITY_CHECK_FAILED = -1330
     OTA_DEPENDENCY_CHECK_FAILED = -1340
+    OTA_INVALID_ADDRESS = -1350
+    OTA_INVALID_SIZE = -1351
     OTA_INVALID_PLATFORM = -1360
+    OTA_INVALID_FORMAT = -1370
+    OTA_UPDATES_DISABLED = -1380
+    OTA = -1390
     # Device Protection (Device OS 6.x; device-os system/inc/system_control.h, protected-state requests).
     PROTECTED = -1801
     KEY_MISMATCH = -1802

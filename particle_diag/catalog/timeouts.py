@@ -75,6 +75,14 @@ DFU_POLL_CAP_S = 1.0
 # answers dfuDNBUSY with no poll timeout forever, or a clock that does not advance).
 DFU_MAX_POLLS = 10_000
 
+# -- firmware updates through Device OS (control requests 250-253, `pdiag update`) --------------------------
+# START (the device erases its staging area) and FINISH (it validates the module): [PU] device.js
+# DEFAULT_FIRMWARE_UPDATE_TIMEOUT = 120000 ms for the whole transfer; each FIRMWARE_UPDATE_DATA request gets the
+# ordinary request timeout.  NCP firmware: [CLI] flash-helper.js FLASH_TIMEOUT, 4 min ("Flashing an NCP firmware
+# can take a few minutes").
+FIRMWARE_UPDATE_S = 120.0
+FIRMWARE_UPDATE_NCP_S = 240.0
+
 # -- interruptions and device locks (docs/modes.md) ---------------------------------------------------------
 # pdiag: from Ctrl-C to every device of `--all` reported (the brief: within 2 s).  A worker in a wait stops at
 # once; one inside a single USB transfer is reported with its state unknown after this.

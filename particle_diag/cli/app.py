@@ -11,7 +11,7 @@ from particle_diag.catalog import timeouts
 from particle_diag.cli.state import AppState
 
 COMMANDS = ("list", "identify", "vitals", "net", "keys", "protection", "locate", "setup-done", "enter", "reset",
-            "led", "sos", "doctor", "troubleshoot", "dfu", "flash", "check", "watch", "monitor", "sim")
+            "led", "sos", "doctor", "troubleshoot", "dfu", "flash", "update", "check", "watch", "monitor", "sim")
 
 # The module of cli/commands/ that registers each command, in the order of the root --help; a dotted name is a
 # module of a higher layer (the sim: docs/architecture.md) that the CLI names but never imports statically.
@@ -19,8 +19,8 @@ MODULE_OF = {"list": "inventory", "identify": "inventory", "vitals": "vitals", "
              "keys": "network", "protection": "bench", "locate": "bench", "setup-done": "bench", "enter": "mode",
              "reset": "mode",
              "led": "troubleshooting", "sos": "troubleshooting", "doctor": "troubleshooting",
-             "troubleshoot": "troubleshooting", "dfu": "dfu", "flash": "dfu", "check": "factory", "watch": "factory",
-             "monitor": "monitor", "sim": "particle_diag.sim.command"}
+             "troubleshoot": "troubleshooting", "dfu": "dfu", "flash": "dfu", "update": "update", "check": "factory",
+             "watch": "factory", "monitor": "monitor", "sim": "particle_diag.sim.command"}
 
 HELP = """Diagnose Particle devices plugged in over USB.
 

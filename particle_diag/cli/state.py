@@ -33,6 +33,15 @@ class AppState:
     _bench: Any = None  # the virtual bench of --sim (particle_diag.sim.bench.Bench)
     _closers: list[Any] = field(default_factory=list)
 
+    @property
+    def rerun_sim(self) -> list[str]:
+        """``--sim SPEC`` for a command printed to re-run this one: without the flags that interrupt it again."""
+        if not self.sim:
+            return []
+        import re
+
+        return ["--sim", re.sub(r"\+int[a-z]+", "", self.sim)]
+
     def log(self, text: str, level: int = 1) -> None:
         """Diagnostic lines for -v / --trace go to stderr, never stdout."""
         if self.trace or self.verbose >= level:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from particle_diag.catalog import timeouts
 from particle_diag.catalog.memory_map import all_maps
+from particle_diag.catalog.module_functions import DFU_WRITABLE
 from particle_diag.catalog.platforms import Platform
 from particle_diag.clock import Clock, StopRequested, stop_event
 from particle_diag.devices.backup import Backup, BackupPlan, load_backup, plan_backup, save_backup
@@ -50,8 +51,7 @@ from particle_diag.protocol.module_header import (
     parse_module,
 )
 
-# Written over DFU by particle-cli too; bootloaders and NCP firmware go through normal-mode updates instead.
-DFU_FUNCTIONS = ("user_part", "system_part", "mono_firmware", "radio_stack")
+DFU_FUNCTIONS = DFU_WRITABLE  # bootloaders and NCP firmware go through Device OS instead (`pdiag update`)
 STAGES = ("entering DFU", "backup", "erase", "write", "verify", "leaving DFU")
 
 Stage = Callable[[str], None]
@@ -128,7 +128,8 @@ def plan_flash(image: bytes, platform: Platform | None, *, factory: bool = False
     if header.function not in DFU_FUNCTIONS:
         raise FirmwareFileError(
             f"the binary is a {header.function} module, which is not written over DFU",
-            f"pdiag flash writes {', '.join(DFU_FUNCTIONS)} modules.", reference="firmware.function")
+            f"pdiag flash writes {', '.join(DFU_FUNCTIONS)} modules; `pdiag update FILE` also writes bootloaders "
+            "and NCP firmware (through Device OS).", reference="firmware.function")
     notes: list[str] = []
     if len(image) > header.declared_size:
         notes.append(f"{len(image) - header.declared_size} bytes after the module's CRC were not written")
@@ -220,7 +221,7 @@ def prepare_flash(record: DeviceRecord, image: bytes, *, image_path: Path | None
                   backup: Path | None = None, overwrite: bool = False, recovery: str = "") -> PreparedFlash:
     """The pre-flight: file, header, platform, slot, device protection, backup path. Nothing touches the device."""
     plan = plan_flash(image, record.platform, factory=factory)
-    _refuse_protected(record)
+    refuse_protected(record)
     backup_plan = None
     if backup is not None:
         backup_plan = plan_backup(backup, image_path, record, plan.alt, plan.address, len(plan.image),
@@ -231,7 +232,7 @@ def prepare_flash(record: DeviceRecord, image: bytes, *, image_path: Path | None
 def prepare_restore(record: DeviceRecord, backup_path: Path, *, consent: bool, recovery: str = "") -> PreparedFlash:
     backup = load_backup(backup_path, record.device_id)  # flash.backup-short / flash.backup-meta / ...
     plan = plan_restore(backup, record.platform)
-    _refuse_protected(record)
+    refuse_protected(record)
     protected = restore_consent_regions(plan, record.platform)
     if protected is not None and not consent:
         raise ConsentRequiredError(
@@ -254,6 +255,16 @@ def _default_recovery(record: DeviceRecord, image_path: Path | None, backup: Pat
 
 
 # -- flashing -------------------------------------------------------------------------------------------------
+@dataclass
+class FlashBatch:
+    """Several modules written in one DFU session (``pdiag update``): one result each, then the restart."""
+
+    results: list[FlashResult]
+    record: DeviceRecord | None = None  # the device once it came back (None: it did not)
+    came_back_in: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
 def flash_device(record: DeviceRecord, host: Host, image: bytes | PreparedFlash, *, factory: bool = False,
                  backup: Path | None = None, progress: TransferProgress | None = None, stage: Stage | None = None,
                  timeout_s: float = timeouts.MODE_CHANGE_S) -> FlashResult:
@@ -262,61 +273,84 @@ def flash_device(record: DeviceRecord, host: Host, image: bytes | PreparedFlash,
     ``image`` is the module's bytes (checked here) or a ``prepare_flash`` result (checked already)."""
     prepared = image if isinstance(image, PreparedFlash) else prepare_flash(record, image, factory=factory,
                                                                            backup=backup)
-    say = stage or (lambda _text: None)
     start = host.clock.monotonic()
+    batch = flash_modules(record, host, [prepared], progress=progress, stage=stage, timeout_s=timeout_s)
+    result = batch.results[0]
+    result.came_back_in = batch.came_back_in
+    result.notes.extend(batch.notes)
+    result.elapsed_s = host.clock.monotonic() - start
+    return result
+
+
+def flash_modules(record: DeviceRecord, host: Host, prepared: list[PreparedFlash], *,
+                  progress: TransferProgress | None = None, stage: Stage | None = None,
+                  timeout_s: float = timeouts.MODE_CHANGE_S,
+                  on_written: Callable[[int, FlashResult], None] | None = None) -> FlashBatch:
+    """(Enter DFU,) write and verify each prepared module in turn in one DFU session, leave DFU and wait for the
+    device.  Each result's ``elapsed_s`` is that module's own time (backup, erase, write, verify);
+    ``on_written(i, result)`` hears of each as soon as it is verified."""
+    say = stage or (lambda _text: None)
     found_in = record.mode
-    with _deferred_interrupts(host.clock) as stop, device_lock(record, host):
-        run = _Run(record, prepared, stop, say)
+    with deferred_interrupts(host.clock) as stop, device_lock(record, host):
+        run = _Run(record, prepared[0], stop, say)
         try:
-            back, result = _stages(run, host, progress, timeout_s, found_in)
+            back, results = _stages(run, host, prepared, progress, timeout_s, found_in, on_written)
         except (KeyboardInterrupt, StopRequested):  # a wait ended by Ctrl-C, or no deferring handler
             raise run.interrupted(run.step) from None
         if stop.is_set():  # Ctrl-C while the device restarted: it is done, say so
             where = f"it came back in {back.new_mode} mode" if back else "it did not come back"
             raise OperationInterrupted("leaving DFU", f"written and verified; {where}", "")
+    batch = FlashBatch(results, back.record if back else None, back.new_mode if back else None)
     if back is None:
-        result.elapsed_s = host.clock.monotonic() - start
-        return result
-    result.came_back_in = back.new_mode
-    if back.new_mode == "safe":
-        result.notes.append("the device came back in safe mode: the firmware's dependencies are not met "
-                            "(`pdiag identify` shows which)")
-    result.elapsed_s = host.clock.monotonic() - start
-    return result
+        batch.notes.extend(run.warnings)
+    elif back.new_mode == "safe":
+        batch.notes.append("the device came back in safe mode: the firmware's dependencies are not met "
+                           "(`pdiag identify` shows which)")
+    return batch
 
 
-def _stages(run: _Run, host: Host, progress: TransferProgress | None, timeout_s: float,
-            found_in: str) -> tuple[ModeChange | None, FlashResult]:
+def _stages(run: _Run, host: Host, prepared: list[PreparedFlash], progress: TransferProgress | None, timeout_s: float,
+            found_in: str, on_written: Callable[[int, FlashResult], None] | None,
+            ) -> tuple[ModeChange | None, list[FlashResult]]:
     from particle_diag.devices import modes
 
-    record, prepared = run.record, run.prepared
+    record = run.record
     if record.mode != "dfu":
         run.enter("entering DFU", f"entering DFU mode ({record.mode} -> dfu)")
         change = modes.change_mode(record, "dfu", host, timeout_s=timeout_s)
         assert change.record is not None
         record = run.record = change.record
         run.checkpoint("entering DFU")
-    result = FlashResult(record.device_id, prepared.plan)
+    results: list[FlashResult] = []
     try:
         with dfu_session(record, host) as session:
-            try:
-                _write(session, run, result, progress)
-            except (FlashInterruptedError, DfuStatusError) as exc:
-                raise _with_recovery_hint(exc, record, prepared.recovery) from exc
-            result.control_transfers = session.control_transfers
+            for item in prepared:
+                run.prepared = item
+                result = FlashResult(record.device_id, item.plan)
+                t0 = host.clock.monotonic()
+                try:
+                    _write(session, run, result, progress)
+                except (FlashInterruptedError, DfuStatusError) as exc:
+                    raise _with_recovery_hint(exc, record, item.recovery) from exc
+                result.control_transfers = session.control_transfers - sum(r.control_transfers for r in results)
+                result.elapsed_s = host.clock.monotonic() - t0
+                results.append(result)
+                run.done.append(item)
+                if on_written is not None:
+                    on_written(len(results) - 1, result)
     except PdiagError as exc:
         if run.erased or isinstance(exc, OperationInterrupted):
             raise
         raise _put_back(exc, record, found_in, host, timeout_s) from exc
     run.enter("leaving DFU", "leaving DFU mode")
     try:
-        return modes.reset(record, host, timeout_s=timeout_s), result
+        return modes.reset(record, host, timeout_s=timeout_s), results
     except (modes.ModeTimeoutError, WrongModeError) as exc:
         # Written and verified: the flash succeeded.  That the new firmware does not come back (or not in the mode
         # expected) is a warning on a success, not a failure of the flash.
-        result.notes.append(f"warning: the image was written and verified, but the device did not come back "
+        run.warnings.append(f"warning: the image was written and verified, but the device did not come back "
                             f"afterwards ({exc.message}); {exc.hint}")
-        return None, result
+        return None, results
     except OperationInterrupted as stopped:  # the flash itself is complete: say so first
         raise OperationInterrupted(stopped.step, f"written and verified; {stopped.device_state}",
                                    stopped.recovery) from None
@@ -329,6 +363,8 @@ class _Run:
         self.record, self.prepared, self.stop, self.say = record, prepared, stop, say
         self.step = "checking"
         self.erased = False
+        self.done: list[PreparedFlash] = []  # written and verified (a batch)
+        self.warnings: list[str] = []
 
     def enter(self, step: str, text: str) -> None:
         self.checkpoint(self.step)
@@ -348,6 +384,16 @@ class _Run:
         return report
 
     def interrupted(self, step: str) -> OperationInterrupted:
+        """Which step stopped, the device's state (with the modules of a batch already written) and the command
+        that recovers it."""
+        exc = self._interrupted(step)
+        if self.done and exc.device_state:
+            written = ", ".join(f"{p.plan.header.function.replace('_', ' ')} v{p.plan.header.version}"
+                                for p in self.done)
+            exc.device_state = f"{written} written and verified; then {exc.device_state}"
+        return exc
+
+    def _interrupted(self, step: str) -> OperationInterrupted:
         device = self.record.device_id or self.record.label
         plan = self.prepared.plan
         what = "the backup being restored" if plan.restore else f"the {plan.header.function.replace('_', ' ')}"
@@ -368,7 +414,7 @@ class _Run:
 
 
 @contextlib.contextmanager
-def _deferred_interrupts(clock: Clock) -> Iterator[threading.Event]:
+def deferred_interrupts(clock: Clock) -> Iterator[threading.Event]:
     """SIGINT/SIGTERM set a flag instead of raising, so the flash stops between two DFU requests, never inside
     one (a half-sent request leaves the bootloader's state machine in an unknown state).  The CLI's handler
     (cli/interrupt.py) already sets the stop event of the host's clock: use it.  Called as a library without
@@ -396,7 +442,7 @@ def _deferred_interrupts(clock: Clock) -> Iterator[threading.Event]:
             signal.signal(sig, handler)
 
 
-def _refuse_protected(record: DeviceRecord) -> None:
+def refuse_protected(record: DeviceRecord) -> None:
     if record.status == "protected" or record.mode == "protected":
         from particle_diag.devices.dfu_session import PROTECTED_HINT
 

@@ -154,6 +154,15 @@ def reset(record: DeviceRecord, host: Host, *, timeout_s: float = timeouts.MODE_
         raise step.interrupted() from None
 
 
+def wait_for_restart(record: DeviceRecord, host: Host, *, timeout_s: float = timeouts.MODE_CHANGE_S,
+                     path: str = "device-os") -> ModeChange:
+    """Wait for a device that restarts by itself (it applies a firmware update) to be seen again, in whatever
+    mode its firmware starts in (normal, safe, listening; DFU when it has no usable Device OS)."""
+    start = host.clock.monotonic()
+    return _confirm(record, "normal", host, start, timeout_s, path, True,
+                    accept=("normal", "safe", "listening", "dfu"))
+
+
 # -- interruptions -------------------------------------------------------------------------------------------
 class _Step:
     """Where a mode change is, so that a Ctrl-C can say what was interrupted and how to recover."""

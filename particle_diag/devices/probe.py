@@ -66,19 +66,27 @@ def _probe_with_requests(record: DeviceRecord, client: ControlClient, host: Host
         return
     mode = messages.decode_reply(R.GET_DEVICE_MODE, reply.data).mode
     record.mode = record.status = mode
-    if mode == "normal" and _user_firmware_failed(client):
+    failed = _failed_firmware(client) if mode == "normal" else None
+    if failed:
         # Safe mode has no flag over USB (particle-usb's getDeviceMode knows normal and listening only); a user part
-        # failing its checks is why a device sits in it.  UNVERIFIED as the only cause on hardware.
+        # or a system part failing its checks is why a device sits in it (device-os
+        # modules/shared/nRF52840/inc/system_part1_loader.c sets SAFE_MODE when HAL_Core_Validate_Modules fails or
+        # the user module is invalid).  UNVERIFIED as the only causes on hardware.
         record.mode = "safe"
-        record.notes.append("user firmware fails its module checks: the device runs in safe mode")
+        record.notes.append(f"{failed} fails its module checks: the device runs in safe mode")
 
 
-def _user_firmware_failed(client: ControlClient) -> bool:
+def _failed_firmware(client: ControlClient) -> str | None:
+    """"user firmware" / "Device OS" when such a module fails a check, else None."""
     reply = client.request(R.GET_MODULE_INFO)
     if reply.result != Result.OK:
-        return False
+        return None
     modules = messages.decode_reply(R.GET_MODULE_INFO, reply.data).modules
-    return any(m.type == "user_part" and m.failed_checks for m in modules)
+    if any(m.type == "user_part" and m.failed_checks for m in modules):
+        return "user firmware"
+    if any(m.type == "system_part" and m.failed_checks for m in modules):
+        return "Device OS (a system part)"
+    return None
 
 
 def _probe_with_console(record: DeviceRecord, host: Host) -> None:

@@ -39,6 +39,7 @@ from particle_diag.protocol.codec import (
     request_spec,
 )
 from particle_diag.protocol.pb import control_pb2 as pb
+from particle_diag.protocol.pb import firmware_update_pb2 as fw
 
 # ---- enum names ------------------------------------------------------------------------------------------
 # The two module-info formats number module types differently (describe.proto FirmwareModule.Type, storage.proto
@@ -166,6 +167,13 @@ class NetworkInterface:
     profile: bytes = b""  # e.g. the Wi-Fi SSID
     addresses: tuple[str, ...] = ()  # "192.168.1.10/24", "fe80::1/64" (IPv4 first, then IPv6)
     gateway: str | None = None  # the IPv4 gateway, when the device reports one
+
+
+@dataclass(frozen=True)
+class FirmwareUpdateStart:
+    """Request 250's reply: the largest FIRMWARE_UPDATE_DATA payload the device takes (0 when it gives none)."""
+
+    chunk_size: int = 0
 
 
 @dataclass(frozen=True)
@@ -417,6 +425,13 @@ REQUESTS: dict[int, RequestSpec] = {s.id: s for s in (
             for e in v.interfaces]))),
     request_spec(R.NETWORK_GET_INTERFACE, pb.NetworkGetInterfaceRequest, proto_codec(
         pb.NetworkGetInterfaceReply, NetworkInterface, _interface_to_py, _interface_from_py)),
+    # Firmware update over USB (requests 250-253): only START answers with a payload (storage.cpp).
+    request_spec(R.START_FIRMWARE_UPDATE, fw.StartFirmwareUpdateRequest, proto_codec(
+        fw.StartFirmwareUpdateReply, FirmwareUpdateStart, lambda r: FirmwareUpdateStart(r.chunk_size),
+        lambda v: fw.StartFirmwareUpdateReply(chunk_size=v.chunk_size))),
+    request_spec(R.FINISH_FIRMWARE_UPDATE, fw.FinishFirmwareUpdateRequest, NO_REPLY),
+    request_spec(R.CANCEL_FIRMWARE_UPDATE, None, NO_REPLY),
+    request_spec(R.FIRMWARE_UPDATE_DATA, fw.FirmwareUpdateDataRequest, NO_REPLY),
     request_spec(R.CELLULAR_GET_ICCID, pb.CellularGetIccidRequest, proto_codec(
         pb.CellularGetIccidReply, CellularIds, lambda r: CellularIds(r.iccid or None, r.imei or None),
         lambda v: pb.CellularGetIccidReply(iccid=v.iccid or "", imei=v.imei or ""))),

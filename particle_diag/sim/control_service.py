@@ -38,6 +38,7 @@ class _Request:
     payload: bytearray = field(default_factory=bytearray)
     alloc_pending: bool = False
     queued_at: float | None = None
+    work_s: float = 0.0
     result: int | None = None
     reply: bytes = b""
     sent: int = 0
@@ -53,6 +54,8 @@ class ServiceBehaviour:
     mute_after_init: bool = False  # the device stops answering in the middle of a request
     raw_requests: bool = True  # raw 'P' requests exist (Device OS >= 0.6.0)
     service_requests: bool = True  # the control-request service exists (Gen 3 >= 0.9.0, Gen 2 >= 1.5.0)
+    # Extra time the system thread spends on one request, by (type, payload): e.g. erasing a staging area
+    work_s: Callable[[int, bytes], float] | None = None
 
 
 class ControlService:
@@ -142,6 +145,8 @@ class ControlService:
         req.alloc_pending = False
         req.queued_at = self._clock.monotonic()
         req.result = None
+        work = self.behaviour.work_s
+        req.work_s = work(req.type_id, bytes(req.payload)) if work is not None else 0.0
 
     def _check(self, request_id: int) -> bytes:
         req = self._requests.get(request_id)
@@ -157,7 +162,7 @@ class ControlService:
         if len(req.payload) < req.size:
             return service_reply(ServiceStatus.OK)  # still waiting for the payload
         if req.result is None:
-            if self.behaviour.busy or now - started < self.behaviour.processing_s:
+            if self.behaviour.busy or now - started < self.behaviour.processing_s + req.work_s:
                 return service_reply(ServiceStatus.PENDING)
             req.result, req.reply = self._handler(req.type_id, bytes(req.payload))
         if not req.reply:

@@ -21,7 +21,7 @@ from particle_diag.catalog.usb import DescriptorType, StandardRequest
 from particle_diag.clock import Clock
 from particle_diag.protocol.memory_layout import protected_form
 from particle_diag.sim import descriptors as desc
-from particle_diag.sim import hostile
+from particle_diag.sim import firmware_update, hostile
 from particle_diag.sim.control_service import ControlService, ServiceBehaviour
 from particle_diag.sim.spec import DeviceSpec
 from particle_diag.sim.usbdev import SetupPacket, Stall, Unplugged
@@ -109,6 +109,7 @@ class VirtualDevice:
         self.behaviour.service.raw_requests = capabilities.has_raw_requests(spec.device_os)
         self.behaviour.service.service_requests = capabilities.has_control_service(gen, spec.device_os)
         self.fault_flags = spec.flags  # the vitals faults (+weaksignal, +nosim, ...) read by sim/vitals.py
+        self.behaviour.service.work_s = lambda type_id, payload: firmware_update.work_s(self, type_id, payload)
         self.firmware = FirmwareState(
             device_os=spec.device_os,
             protected=spec.has("protected"),
@@ -130,7 +131,7 @@ class VirtualDevice:
         self._console = None  # the listening-mode console (sim.firmware builds it on first use)
         self._dfu = None  # the DFU target of the current DFU session (None outside DFU mode)
         self._dfu_target = None  # the bootloader and its flash: persists across sessions and mode changes
-        self._module_plan = None  # the firmware modules it was built with (sim.firmware.module_plan)
+        self._module_plan = None  # (failed_dependency, device_os, modules): sim.firmware.module_plan's cache
         self.flash_timing = None  # sim.flash.FlashTiming for the realistic timing model; None = instant
         self.listeners: list[Callable[[str, VirtualDevice], None]] = []
         self.request_log: list[int] = []
@@ -255,7 +256,7 @@ class VirtualDevice:
         if not capabilities.has_raw_out_requests(self.firmware.device_os):
             raise Stall()
         if index == R.RESET:
-            self.reset_into(self._mode_after_reset())
+            self.reset_into("boot")
         elif index == R.CLOUD_DISCONNECT:
             self.firmware.cloud = "disconnected"
         else:
@@ -279,6 +280,8 @@ class VirtualDevice:
             from particle_diag.sim.app_log import log_handler_request
 
             return log_handler_request(self, type_id, payload)
+        if type_id in firmware_update.REQUESTS:
+            return firmware_update.handle(self, type_id, payload)
         return hostile.control_reply(self.hostile, type_id, *firmware.handle(self, type_id, payload))
 
     # -- mode changes -------------------------------------------------------------------------------------
@@ -290,17 +293,23 @@ class VirtualDevice:
         return "connecting" if {"wrongserver", "clouderror"} & flags else "connected"
 
     def _mode_after_reset(self) -> str:
-        if self.firmware.failed_dependency:
-            return "safe"
-        if not self.firmware.setup_done and capabilities.setup_done_flag(
+        """What Device OS starts in from the flash as it is (sim/firmware_update.py boot_mode), and listening
+        mode for a Gen 3 device on Device OS < 4.0 without its setup-done flag."""
+        mode = firmware_update.boot_mode(self)
+        if mode == "normal" and not self.firmware.setup_done and capabilities.setup_done_flag(
                 self.platform.generation, self.firmware.device_os) == "dct":
-            return "listening"  # a Gen 3 device on Device OS < 4.0 without its setup-done flag
-        return "normal"
+            return "listening"
+        return mode
 
     def reset_into(self, mode: str, delay_s: float | None = None) -> None:
-        """Leave the bus after the firmware's reset delay and come back in ``mode`` (with its PID)."""
+        """Leave the bus after the firmware's reset delay and come back in ``mode`` (with its PID); ``"boot"``:
+        in the mode the firmware starts in (safe mode when a module fails its checks, DFU without Device OS)."""
         delay = self.behaviour.reset_delay_s if delay_s is None else delay_s
         self._schedule(delay, lambda: self._reenumerate(mode))
+
+    def next_reset_reason(self, reason: int) -> None:
+        """Why the next restart happens (``sys:reset``), when it is not the mode change itself."""
+        self._next_reset_reason = reason
 
     def enter_listening(self) -> int:
         if self.behaviour.listening_disabled:
@@ -323,7 +332,7 @@ class VirtualDevice:
     def panic(self) -> None:
         """The application crashed: the log stops, the LED shows SOS, and the device restarts (reason PANIC)."""
         self._next_reset_reason = reset_reasons.PANIC
-        self.reset_into("normal")
+        self.reset_into("boot")
 
     def _reenumerate(self, mode: str) -> None:
         self.log_handlers.clear()  # they live in RAM
@@ -344,6 +353,9 @@ class VirtualDevice:
         self.detach()
         if self.behaviour.never_return:
             return
+        if mode == "boot":  # the bootloader applies a pending update, then Device OS starts (or does not)
+            firmware_update.apply_pending(self)
+            mode = self._mode_after_reset()
         if self.behaviour.wrong_mode:
             mode = "normal"
         self._schedule(self.behaviour.enumerate_delay_s, lambda: self.attach(mode))

@@ -204,3 +204,38 @@ def module_set(platform_name: str, version: str) -> tuple[Module, ...]:
         else:
             out.append(Module(slot, None, verified=verified))  # e.g. the empty 128 KB compat user slot
     return tuple(out)
+
+
+def _slots_of(platform_name: str, function: str) -> tuple[Slot, ...]:
+    """Every main-store slot of ``function`` the group has in any era (distinct addresses), in table order."""
+    group = group_of(platform_name)
+    found: dict[int, Slot] = {}
+    for row in _data()[1]["slot"]:
+        name, index = row["module"].split("/")
+        if group in row["groups"] and name == function and row.get("store", "main") == "main" and "address" in row:
+            found.setdefault(row["address"], Slot(function, int(index), "main", row["address"], row["max_size"]))
+    return tuple(found.values())
+
+
+@cache
+def system_slots(platform_name: str) -> tuple[Slot, ...]:
+    """Where a system part may sit on this platform in any era (Gen 3: 0x30000 before 6.2.0, 0x28000 since), for
+    a bootloader looking for the system part to start."""
+    return _slots_of(platform_name, "system_part")
+
+
+@cache
+def has_user_part(platform_name: str) -> bool:
+    return bool(_slots_of(platform_name, "user_part"))
+
+
+def version_of(system_module: int) -> str:
+    """The Device OS release whose system module version this is: the newest final release with that number,
+    else the newest pre-release; a number no release has reads as ``major*1000 + minor*100 + patch``
+    (UNVERIFIED, as for ``release``)."""
+    candidates = [v for v, r in _releases().items() if r.system_module == system_module]
+    if candidates:
+        return max(candidates, key=lambda v: (version_key(v)[3] == 9, version_key(v)))
+    major, rest = divmod(system_module, 1000)
+    minor, patch = divmod(rest, 100)
+    return f"{major}.{minor}.{patch}"

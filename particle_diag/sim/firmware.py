@@ -32,18 +32,19 @@ EMPTY_SLOTS_LISTED_BEFORE = "1.1.0-rc.1"
 def module_plan(device: VirtualDevice) -> tuple[deviceos.Module, ...]:
     """The modules this device was built with (sim.deviceos), with ``+faildep``/safe mode's unsatisfiable user
     part: one compiled against the next Device OS release, so its system-part dependency fails."""
-    wanted = device.firmware.failed_dependency
+    wanted, version = device.firmware.failed_dependency, device.firmware.device_os
     cached = device._module_plan
-    if cached is None or cached[0] != wanted:
-        plan = deviceos.module_set(device.platform.name, device.firmware.device_os)
+    if cached is None or cached[:2] != (wanted, version):
+        plan = deviceos.module_set(device.platform.name, version)
         if wanted:
-            plan = tuple(_needs_newer_system(mod, device.firmware.device_os) for mod in plan)
-        device._module_plan = (wanted, plan)
-        if cached is not None and device._dfu_target is not None and device._dfu_target.flashes:
+            plan = tuple(_needs_newer_system(mod, version) for mod in plan)
+        device._module_plan = (wanted, version, plan)
+        if cached is not None and cached[0] != wanted and device._dfu_target is not None and \
+                device._dfu_target.flashes:
             # the user firmware was replaced (a test repairing a `:safe` device): install the new user part
             _reinstall_user_part(device._dfu_target.flashes[0], device, plan)
         return plan
-    return cached[1]
+    return cached[2]
 
 
 def _reinstall_user_part(flash: VirtualFlash, device: VirtualDevice, plan: tuple[deviceos.Module, ...]) -> None:
@@ -78,8 +79,11 @@ def flash_modules(device: VirtualDevice) -> list[flash_image.FlashModule]:
     """Every module slot as the HAL reads it now, from the device's flash."""
     if not device.platform.dfu_alts:
         return []  # Tachyon: a Linux computer, no Particle modules
+    from particle_diag.sim.firmware_update import state_of
+
     target = flash_target(device)
-    return flash_image.read_modules(target.flashes[0], device.platform.id, module_plan(device), _seed(device))
+    return flash_image.read_modules(target.flashes[0], device.platform.id, module_plan(device), _seed(device),
+                                    state_of(device).external)
 
 
 def modules(device: VirtualDevice, *, include_empty: bool = False) -> list[m.ModuleInfo]:
@@ -217,7 +221,7 @@ def handle(device: VirtualDevice, type_id: int, payload: bytes) -> tuple[int, by
 def _mode_request(device: VirtualDevice, type_id: int) -> tuple[int, bytes]:
     R = m.RequestType
     if type_id == R.RESET:
-        device.reset_into(device._mode_after_reset())
+        device.reset_into("boot")
         return Result.OK, b""
     if type_id == R.DFU_MODE:
         device.reset_into("dfu")
@@ -283,7 +287,7 @@ def flash_target(device: VirtualDevice) -> DfuTarget:
             commands=GEN2_COMMANDS if gen2 else GEN3_COMMANDS,
             protected=device.firmware.protected,
             timing=device.flash_timing or FlashTiming(0, 0),
-            on_leave=lambda: device.reset_into(device._mode_after_reset(), 0.0),
+            on_leave=lambda: device.reset_into("boot", 0.0),
             on_safe_mode=lambda: device.reset_into("safe", 0.0),
         )
         if target.flashes:

@@ -93,32 +93,42 @@ def image_start(module: Module, length: int) -> int | None:
     return slot.address + slot.max_size - length if slot.grows_down else slot.address
 
 
+def slot_image(platform_id: int, module: Module, modules: tuple[Module, ...], seed: str) -> tuple[int, bytes]:
+    """(start address, module file) of ``module`` as the device's firmware carries it: sized to leave room for the
+    next slot of ``modules`` (its module set), built to run where its slot puts it."""
+    assert module.slot.address is not None
+    starts = sorted({m.slot.address for m in modules if m.slot.address is not None})
+    following = [a for a in starts if a > module.slot.address]
+    room = following[0] - module.slot.address if following and not module.slot.grows_down else None
+    length = module_size(module, room)
+    start = image_start(module, length)
+    assert start is not None
+    return start, module_image(platform_id, module, start, seed, length)
+
+
 def populate(flash: VirtualFlash, platform_id: int, modules: tuple[Module, ...], seed: str) -> None:
     """Write every present module that lives in this flash at its slot address."""
-    starts = sorted({m.slot.address for m in modules if m.slot.address is not None})
     for module in modules:
         if not module.present or module.slot.address is None:
             continue
-        following = [a for a in starts if a > module.slot.address]
-        room = following[0] - module.slot.address if following and not module.slot.grows_down else None
-        length = module_size(module, room)
-        start = image_start(module, length)
-        assert start is not None
-        image = module_image(platform_id, module, start, seed, length)
+        start, image = slot_image(platform_id, module, modules, seed)
         if flash.layout.segment_at(start) is not None:
             flash.poke(start, in_flash(image))
 
 
-def read_modules(flash: VirtualFlash, platform_id: int, modules: tuple[Module, ...], seed: str) -> list[FlashModule]:
-    """What Device OS reports for each slot, read from ``flash`` (slots outside it use the module set)."""
+def read_modules(flash: VirtualFlash, platform_id: int, modules: tuple[Module, ...], seed: str,
+                 external: dict[tuple[str, int], bytes] | None = None) -> list[FlashModule]:
+    """What Device OS reports for each slot, read from ``flash`` (slots outside it: the module ``external`` holds
+    for them, else the module set's)."""
     found: list[FlashModule] = []
     for module in modules:
         slot = module.slot
         if slot.address is None:  # external or NCP flash: not modelled byte by byte
-            if not module.present:
+            image = (external or {}).get((slot.function, slot.index), b"")
+            if not image and not module.present:
                 found.append(FlashModule(slot, None, ALL_CHECKS, 0))
                 continue
-            image = module_image(platform_id, module, 0, seed)
+            image = image or module_image(platform_id, module, 0, seed)
             found.append(FlashModule(slot, parse_module(image), ALL_CHECKS, 0, len(image), image))
             continue
         if slot.raw is not None:

@@ -78,6 +78,7 @@ FAILING = [
     ["doctor", "zzzz"],
     ["troubleshoot", "zzzz"],
     ["flash", "/nonexistent/app.bin"],
+    ["update", "/nonexistent/release.zip"],
     ["check", "--spec", "/nonexistent/station.toml"],
     ["watch", "--count", "0"],
     ["monitor", "zzzz"],

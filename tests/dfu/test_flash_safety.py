@@ -14,6 +14,7 @@ from particle_diag.devices.backup import record_path
 from particle_diag.devices.discovery import discover
 from particle_diag.devices.flashing import flash_device, prepare_flash, prepare_restore
 from particle_diag.errors import ConsentRequiredError, ExitCode, OperationInterrupted, PdiagError, UsageError
+from particle_diag.protocol.module_header import build_module
 from particle_diag.sim.dfu_faults import arm_interrupt
 
 USER, FORMER, BOOTLOADER = 0x000B4000, 0x000D4000, 0x000F4000
@@ -21,9 +22,12 @@ FLASH_SIZE = 0x100000
 
 
 def _original(device) -> bytes:
-    """Give the virtual Boron a plausible old application: random bytes over the whole user part."""
+    """Give the virtual Boron a plausible old application (a valid user part: Device OS runs it, so the device
+    starts in normal mode) and old bytes over the rest of the user part."""
     flash = device.dfu.flashes[0]
     flash.poke(USER, os.urandom(BOOTLOADER - USER))
+    flash.poke(USER, build_module(13, "user_part", USER, os.urandom(30_000), index=2,
+                                  deps=(("system_part", 1, 6201),)))
     return flash.peek(0, FLASH_SIZE)
 
 

@@ -201,11 +201,9 @@ def _prepare(make: Callable[[bool], PreparedFlash], yes: bool) -> PreparedFlash:
 def _rerun(state: AppState, file: Path, record: DeviceRecord, backup: Path | None, factory: bool,
            restore: bool) -> str:
     """The exact command that starts this flash again on this device (printed if it is interrupted)."""
-    import re
     import shlex
 
-    sim = re.sub(r"\+int[a-z]+", "", state.sim) if state.sim else None  # a re-run is not interrupted again
-    args = ["pdiag", *(["--sim", sim] if sim else []), "flash", str(file)]
+    args = ["pdiag", *state.rerun_sim, "flash", str(file)]
     args.append(record.device_id or record.label)
     if backup is not None:
         args += ["--backup", str(backup)]

@@ -1,7 +1,8 @@
 """Generated protobuf modules for Particle control requests (do not edit the ``*_pb2`` files by hand).
 
-``control.proto`` is pdiag's own description of the payloads (after device-os-protobuf); ``control_pb2.py`` and
-``control_pb2.pyi`` are generated from it by ``scripts/gen_protos.py``.
+``control.proto`` is pdiag's own description of the payloads (after device-os-protobuf), ``firmware_update.proto``
+that of the firmware-update requests 250-253 (after its control/storage.proto); the ``*_pb2.py`` and
+``*_pb2.pyi`` modules are generated from them by ``scripts/gen_protos.py``.
 
 GENCODE: the committed modules were generated with grpcio-tools 1.62.3 (protoc 25.1, "Protobuf Python
 Version: 4.25.1"). Such gencode carries no runtime version check and loads on protobuf 4.25 through 7.x

@@ -1,0 +1,64 @@
+"""Fixtures for ``pdiag update``: bundles shaped like Particle's Device OS releases, built for the virtual devices.
+
+``release(platform, version, tmp_dir, parts=...)`` writes the modules of a Device OS release as Particle names
+them (``boron-bootloader@6.1.2.bin``, ``boron-softdevice@...``, ``boron-system-part1@...``, plus an application):
+module numbers and dependencies from the virtual devices' own Device OS tables (sim/deviceos.py, generated from
+device-os), the SoftDevice with DROP_MODULE_INFO as create_module.py makes it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from particle_diag.protocol.module_header import build_module
+from particle_diag.sim import deviceos, flash_image
+
+FILE_NAMES = {"bootloader": "bootloader", "radio_stack": "softdevice", "system_part": "system-part{index}",
+              "ncp_firmware": "ncp"}
+BORON = 13
+
+
+def release_modules(platform: str, version: str, parts: tuple[str, ...] = ("system_part", "user_part"),
+                    app_size: int = 30_000) -> dict[str, bytes]:
+    """File name -> module binary for the parts of a release, and an application built against it."""
+    from particle_diag.catalog.platforms import by_name
+
+    platform_id = by_name(platform).id
+    files: dict[str, bytes] = {}
+    modules = deviceos.module_set(platform, version)
+    for module in modules:
+        slot = module.slot
+        if slot.store != "main" or not module.present or slot.function not in parts or slot.function == "user_part":
+            continue
+        if slot.address is None:  # NCP firmware: not in the MCU's flash
+            image = flash_image.module_image(platform_id, module, 0, f"release {version}")
+        else:
+            _, image = flash_image.slot_image(platform_id, module, modules, f"release {version}")
+        name = FILE_NAMES[slot.function].format(index=slot.index)
+        files[f"{platform}-{name}@{version}.bin"] = image
+    if "user_part" in parts:
+        system = deviceos.release(version).system_module
+        user = next(m.slot for m in reversed(deviceos.module_set(platform, version))
+                    if m.slot.function == "user_part" and m.slot.store == "main")
+        assert user.address is not None
+        start = user.address + user.max_size - app_size - 68 if user.grows_down else user.address
+        files["app.bin"] = build_module(platform_id, "user_part", start, os.urandom(app_size), version=6,
+                                        index=user.index, deps=(("system_part", 1, system),))
+    return files
+
+
+@pytest.fixture
+def release(tmp_path: Path) -> Callable[..., Path]:
+    def write(platform: str, version: str, parts: tuple[str, ...] = ("system_part", "user_part"),
+              name: str = "bundle", **options: int) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        for file, data in release_modules(platform, version, parts, **options).items():
+            (folder / file).write_bytes(data)
+        return folder
+
+    return write
