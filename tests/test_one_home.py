@@ -157,10 +157,12 @@ def test_every_control_request_gets_the_request_timeout() -> None:
     builders = [p for p, s in SOURCES.items() if "ControlClient(" in s]
     assert builders == ["particle_diag/devices/session.py"]
     assert "request_timeout_s=request_timeout_s or host.request_timeout_s" in SOURCES[builders[0]]
-    own_limits = [f"{p}:{n.lineno}" for p, s in SOURCES.items() for n in ast.walk(ast.parse(s))
+    own_limits = [p for p, s in SOURCES.items() for n in ast.walk(ast.parse(s))
                   if isinstance(n, ast.Call) and _name(n.func) in ("call", "request")
                   and any(k.arg == "timeout_s" for k in n.keywords)]
-    assert own_limits == []
+    # One exception: a firmware update's START (the device erases its staging area) and FINISH (it validates the
+    # module) get the update's own limit, as particle-usb gives updateFirmware 120 s (timeouts.FIRMWARE_UPDATE_S).
+    assert own_limits in ([], ["particle_diag/devices/ota.py"] * 2)
     # only a listing's probe uses another limit (--probe-timeout, docs/modes.md)
     other = [p for p, s in SOURCES.items() if re.search(r"control_session\([^)]*request_timeout_s=", s)]
     assert other == ["particle_diag/devices/probe.py"]

@@ -30,8 +30,7 @@ class UpdateDisplay:
         self.live: Any = None
         self.interactive = not self.quiet and self.err.is_terminal
         for r in records:
-            key = r.device_id or (r.usb.path if r.usb else None) or r.label
-            self.rows[key] = {"platform": r.platform.name if r.platform else "?", "text": "queued", "done": 0,
+            self.rows[r.key] = {"platform": r.platform.name if r.platform else "?", "text": "queued", "done": 0,
                               "total": 0, "step": -1}
 
     def __enter__(self) -> UpdateDisplay:

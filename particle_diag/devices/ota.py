@@ -29,7 +29,7 @@ from particle_diag.devices.session import control_session
 from particle_diag.errors import OperationInterrupted, PdiagError, ProtocolError
 from particle_diag.protocol import messages
 from particle_diag.protocol.control import ControlClient, RequestFailed
-from particle_diag.protocol.dfu import Progress
+from particle_diag.protocol.dfu import TransferProgress
 
 DEVICE_CHUNK = 1024  # what Device OS answers START with (storage.cpp); used when a reply names no chunk size
 MAX_CHUNK = 0xFFFF - 8  # a request payload is at most 65535 bytes; the protobuf field takes a few of them
@@ -44,7 +44,7 @@ class UpdateRefusedError(ProtocolError):
 
 
 def send_through_device_os(record: DeviceRecord, host: Host, module: BundleModule, *,
-                           progress: Progress | None = None, say: Callable[[str], None] | None = None,
+                           progress: TransferProgress | None = None, say: Callable[[str], None] | None = None,
                            timeout_s: float = timeouts.MODE_CHANGE_S,
                            stop: threading.Event | None = None) -> ModeChange:
     """Send ``module`` with requests 250-253 and wait until the device has restarted to apply it.  ``stop`` (or
@@ -75,7 +75,7 @@ def send_through_device_os(record: DeviceRecord, host: Host, module: BundleModul
                                    "restarting: Device OS applies the module by itself", "") from None
 
 
-def _transfer(client: ControlClient, host: Host, image: bytes, limit: float, progress: Progress | None,
+def _transfer(client: ControlClient, host: Host, image: bytes, limit: float, progress: TransferProgress | None,
               stop: threading.Event | None) -> None:
     def safe_point() -> None:
         checkpoint(host.clock, "a firmware update")

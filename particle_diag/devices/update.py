@@ -162,8 +162,7 @@ def update_device(prepared: PreparedUpdate, host: Host, *, plan_only: bool = Fal
     """Plan, and unless ``plan_only`` write, restart and confirm.  Refusals before anything was written raise;
     afterwards every outcome (also a failure or an interruption) is in the result's ``error``."""
     record = prepared.record
-    key = record.device_id or (record.usb.path if record.usb else None) or record.label
-    run = _Run(key, progress)
+    run = _Run(record.key, progress)
     start = host.clock.monotonic()
     with deferred_interrupts(host.clock) as stop, device_lock(record, host):
         run.say("reading its modules")

@@ -134,7 +134,7 @@ def unmet_dependencies(bundle: Bundle, main: dict[tuple[str, int], ModuleInfo] |
         if slot in replaced:
             continue
         for dep in info.dependencies:
-            key = (dep.type, dep.index)
+            key = (dep.function, dep.index)
             before, after = on_device.get(key), final.get(key)
             if before is not None and before >= dep.version and (after is None or after < dep.version):
                 problems.append(f"the device's {_name(*slot)} v{info.version} needs {_name(*key)} v{dep.version} "

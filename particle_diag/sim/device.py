@@ -132,6 +132,8 @@ class VirtualDevice:
         self._dfu = None  # the DFU target of the current DFU session (None outside DFU mode)
         self._dfu_target = None  # the bootloader and its flash: persists across sessions and mode changes
         self._module_plan = None  # (failed_dependency, device_os, modules): sim.firmware.module_plan's cache
+        self.update_state = firmware_update.UpdateState()  # requests 250-253 (sim/firmware_update.py)
+        self.external_modules: dict[tuple[str, int], bytes] = {}  # modules applied outside the MCU's flash (NCP)
         self.flash_timing = None  # sim.flash.FlashTiming for the realistic timing model; None = instant
         self.listeners: list[Callable[[str, VirtualDevice], None]] = []
         self.request_log: list[int] = []

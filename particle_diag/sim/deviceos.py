@@ -235,7 +235,7 @@ def version_of(system_module: int) -> str:
     (UNVERIFIED, as for ``release``)."""
     candidates = [v for v, r in _releases().items() if r.system_module == system_module]
     if candidates:
-        return max(candidates, key=lambda v: (version_key(v)[3] == 9, version_key(v)))
+        return max(candidates, key=lambda v: (semver.parse(v)[3] == 9, semver.parse(v)))
     major, rest = divmod(system_module, 1000)
     minor, patch = divmod(rest, 100)
     return f"{major}.{minor}.{patch}"

@@ -79,11 +79,9 @@ def flash_modules(device: VirtualDevice) -> list[flash_image.FlashModule]:
     """Every module slot as the HAL reads it now, from the device's flash."""
     if not device.platform.dfu_alts:
         return []  # Tachyon: a Linux computer, no Particle modules
-    from particle_diag.sim.firmware_update import state_of
-
     target = flash_target(device)
     return flash_image.read_modules(target.flashes[0], device.platform.id, module_plan(device), _seed(device),
-                                    state_of(device).external)
+                                    device.external_modules)
 
 
 def modules(device: VirtualDevice, *, include_empty: bool = False) -> list[m.ModuleInfo]:

@@ -28,7 +28,7 @@ Device OS version a device reports is that of the system part it booted.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from particle_diag.catalog import reset_reasons
@@ -53,14 +53,10 @@ class UpdateState:
     size: int = 0
     data: bytearray | None = None
     pending: bytes | None = None
-    external: dict[tuple[str, int], bytes] = field(default_factory=dict)  # applied modules not in MCU flash (NCP)
 
 
 def state_of(device: VirtualDevice) -> UpdateState:
-    state = device.__dict__.get("_update_state")
-    if state is None:
-        state = device.__dict__["_update_state"] = UpdateState()
-    return state
+    return device.update_state
 
 
 def handle(device: VirtualDevice, type_id: int, payload: bytes) -> tuple[int, bytes]:
@@ -195,8 +191,8 @@ def apply_pending(device: VirtualDevice) -> None:
     slot = _slot_for(module_plan(device), header)
     if slot is None:
         return
-    if slot.address is None:
-        state.external[(header.function, header.index)] = image
+    if slot.address is None:  # the NCP's own flash
+        device.external_modules[(header.function, header.index)] = image
         return
     flash = flash_target(device).flashes[0]
     flash.poke(slot.address, b"\xff" * slot.max_size)

@@ -10,6 +10,7 @@ import os
 import pytest
 
 from particle_diag.catalog import reset_reasons
+from particle_diag.catalog.module_functions import ModuleDependency
 from particle_diag.catalog.requests import RequestType as R
 from particle_diag.catalog.results import Result
 from particle_diag.devices.discovery import discover
@@ -144,8 +145,8 @@ def test_a_system_part_whose_dependencies_fail_boots_into_safe_mode(make_bench):
     vb = make_bench("boron/6.1.1:dfu")
     device = vb.device()
     (slot,) = [mod.slot for mod in deviceos.module_set("boron", "6.1.1") if mod.slot.function == "system_part"]
-    needy = deviceos.Module(slot, 6102, (deviceos.Dependency("bootloader", 0, 3002),
-                                         deviceos.Dependency("radio_stack", 0, 202)))
+    needy = deviceos.Module(slot, 6102, (ModuleDependency("bootloader", 0, 3002),
+                                         ModuleDependency("radio_stack", 0, 202)))
     start, image = flash_image.slot_image(BORON, needy, deviceos.module_set("boron", "6.1.1"), "needs 3002")
     device.dfu_flash(0).poke(start, image)
     back = reset(_only(vb), vb.host, timeout_s=10)

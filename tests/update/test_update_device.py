@@ -17,7 +17,7 @@ from particle_diag.devices.update import prepare_update, update_device
 from particle_diag.errors import ExitCode, OperationInterrupted
 from particle_diag.sim import firmware
 from particle_diag.sim.bench import Bench
-from particle_diag.sim.dfu_target import arm_interrupt
+from particle_diag.sim.dfu_faults import arm_interrupt
 
 
 @contextlib.contextmanager

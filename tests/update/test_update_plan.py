@@ -7,10 +7,11 @@ import os
 
 import pytest
 
+from particle_diag.catalog.module_functions import ModuleDependency
 from particle_diag.catalog.platforms import by_name
 from particle_diag.devices.bundle import Bundle, BundleModule
 from particle_diag.devices.update_plan import DependencyError, plan_update
-from particle_diag.protocol.messages import ModuleDependency, ModuleInfo
+from particle_diag.protocol.messages import ModuleInfo
 from particle_diag.protocol.module_header import FirmwareFileError, build_module, parse_module
 
 BORON = by_name("boron")

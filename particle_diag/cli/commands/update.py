@@ -42,6 +42,7 @@ def update_command(ctx: typer.Context, args: ArgsArg, all_devices: AllOpt = Fals
     from particle_diag.devices.discovery import discover
     from particle_diag.devices.select import select
     from particle_diag.devices.update import prepare_update, update_device
+    from particle_diag.errors import worst_error, worst_exit_code
 
     state: AppState = ctx.obj
     paths, selectors = split_arguments(args)
@@ -54,10 +55,10 @@ def update_command(ctx: typer.Context, args: ArgsArg, all_devices: AllOpt = Fals
         outcomes = run_on_devices(chosen, lambda r: update_device(by_key[id(r)], state.host, plan_only=plan,
                                                                   progress=display.progress, timeout_s=timeout),
                                   state.host.clock)
-    code = _worst(outcomes)
+    errors = [o.error or o.result.error for o in outcomes]
+    code = worst_exit_code(e.exit_code for e in errors if e is not None)
     if state.json:
-        errors = [o.error or o.result.error for o in outcomes if o.error or o.result.error]
-        worst = max(errors, key=lambda e: (int(e.exit_code) == 130, int(e.exit_code))) if errors else None
+        worst = worst_error(errors)
         print_json(envelope("update", {"bundle": bundle.to_dict(), "plan_only": plan,
                                        "devices": [_device_dict(o) for o in outcomes]},
                             worst.as_dict() if worst else None))
@@ -87,15 +88,6 @@ def _rerun(state: AppState, bundle: Bundle, record: DeviceRecord) -> str:
     from particle_diag.devices.modes import device_selector
 
     return shlex.join(["pdiag", *state.rerun_sim, "update", *bundle.source.split(" "), device_selector(record)])
-
-
-def _worst(outcomes: list) -> int:  # type: ignore[type-arg]
-    from particle_diag.errors import ExitCode
-
-    codes = [int(o.error.exit_code) if o.error else o.result.exit_code for o in outcomes]
-    if int(ExitCode.INTERRUPTED) in codes:
-        return int(ExitCode.INTERRUPTED)
-    return max(codes, default=0)
 
 
 def _device_dict(outcome) -> dict:  # type: ignore[no-untyped-def, type-arg]
