@@ -95,6 +95,7 @@ class UpdateResult:
     mode_after: str | None = None
     error: PdiagError | None = None
     notes: list[str] = field(default_factory=list)
+    record: DeviceRecord | None = None  # the device as it is on the bus afterwards (not in the JSON)
 
     @property
     def exit_code(self) -> int:
@@ -181,6 +182,8 @@ def update_device(prepared: PreparedUpdate, host: Host, *, plan_only: bool = Fal
         if plan_only or not plan.writes:
             _put_back(installed.record, found_in, host, timeout_s, None)
             result.device_os_after, result.mode_after = installed.record.device_os, installed.record.mode
+            result.record = relocate(installed.record, host) if installed.record.mode != found_in else \
+                installed.record
         else:
             _write_all(prepared, result, installed.record, host, run, stop, timeout_s, found_in)
         result.elapsed_s = host.clock.monotonic() - start
@@ -246,7 +249,7 @@ def _write_all(prepared: PreparedUpdate, result: UpdateResult, record: DeviceRec
         result.error = exc
         _not_reached(result, current, exc)
         record = relocate(record, host)
-    result.device_os_after, result.mode_after = record.device_os, record.mode
+    result.device_os_after, result.mode_after, result.record = record.device_os, record.mode, record
 
 
 def _dfu_phase(prepared: PreparedUpdate, outcomes: list[ModuleOutcome], record: DeviceRecord, host: Host,

@@ -63,6 +63,8 @@ def _suite(device: DeviceResult, timestamp: datetime | None, hostname: str | Non
             stopped = step.error.message
             _problem(tc, step.error.exit_code == ExitCode.CHECK_FAILED, step.error.message, step.error.reference,
                      _detail(step.error.as_dict(), step.notes), counts)
+        elif step.notes:  # what a passing step did (an update: each module written or skipped)
+            ET.SubElement(tc, "system-out").text = "\n".join(step.notes)
     if device.expectations:
         for exp in device.expectations:
             tc = case(exp.name, 0.0)

@@ -11,11 +11,15 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from particle_diag.devices.host import Host
 from particle_diag.devices.identify import Identity
 from particle_diag.devices.record import DeviceRecord
+
+if TYPE_CHECKING:
+    from particle_diag.devices.bundle import Bundle
+    from particle_diag.devices.update import UpdateResult
 from particle_diag.errors import (
     CheckFailedError,
     DeviceGoneError,
@@ -56,6 +60,7 @@ class Operations:
     identify: Callable[[DeviceRecord, Host], Identity]
     locate: Callable[[Host, str | None, str | None], DeviceRecord | None]
     vitals: Callable[[DeviceRecord, Host], Any] | None = None  # devices.vitals.read_vitals
+    update: Callable[..., UpdateResult] | None = None  # the `update` step (None: devices.update)
 
     @classmethod
     def real(cls) -> Operations:
@@ -93,11 +98,15 @@ class StepResult:
     error: PdiagError | None = None
     notes: list[str] = field(default_factory=list)
     reached: bool = True
+    data: dict[str, Any] | None = None  # what the step did, where it has more to say (update: every module)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "step": self.label, "action": self.action, "ok": self.ok,
-                "attempts": self.attempts, "elapsed_s": round(self.elapsed_s, 3), "implicit": self.implicit,
-                "error": self.error.as_dict() if self.error else None, "notes": self.notes}
+        out = {"index": self.index, "step": self.label, "action": self.action, "ok": self.ok,
+               "attempts": self.attempts, "elapsed_s": round(self.elapsed_s, 3), "implicit": self.implicit,
+               "error": self.error.as_dict() if self.error else None, "notes": self.notes}
+        if self.data is not None:
+            out["data"] = self.data
+        return out
 
 
 @dataclass
@@ -327,7 +336,7 @@ class CheckRunner:
                 try:
                     if attempt:
                         record = self._relocate(record)
-                    record, ident = self._attempt(step, record)
+                    record, ident = self._attempt(step, record, outcome)
                     outcome.ok = True
                     return record, ident
                 except PdiagError as exc:
@@ -343,9 +352,12 @@ class CheckRunner:
         finally:
             outcome.elapsed_s = clock.monotonic() - step_start
 
-    def _attempt(self, step: Step, record: DeviceRecord) -> tuple[DeviceRecord, Identity | None]:
+    def _attempt(self, step: Step, record: DeviceRecord,
+                 outcome: StepResult | None = None) -> tuple[DeviceRecord, Identity | None]:
         clock = self.host.clock
         start = clock.monotonic()
+        if step.action == "update":
+            return self._update(step, record, outcome), None
         if step.action == "wait":
             clock.sleep(step.seconds)
             return record, None
@@ -369,6 +381,19 @@ class CheckRunner:
         if missing:
             raise _NotReadyError(f"{step.label}: {', '.join(missing)} still unknown")
         return record, identity
+
+    def _update(self, step: Step, record: DeviceRecord, outcome: StepResult | None) -> DeviceRecord:
+        """Bring the device to the step's bundle (docs/flashing.md): what it has already is skipped, so a retry
+        or a second station run finishes the job instead of starting over."""
+        assert step.bundle is not None
+        update = self.ops.update or _update_device
+        result = update(record, self.host, step.bundle, timeout_s=step.timeout_s)
+        if outcome is not None:
+            outcome.data = result.to_dict()
+            outcome.notes = [*outcome.notes, *(f"{m.action} {m.step.module.describe()}" for m in result.modules)]
+        if result.error is not None:
+            raise result.error
+        return result.record or record
 
     def _relocate(self, record: DeviceRecord) -> DeviceRecord:
         """Find the device again before a retry (a reset may have moved it to a new address)."""
@@ -400,6 +425,12 @@ class CheckRunner:
 
 class _NotReadyError(StepIncompleteError):
     """Required identity fields still unknown: retried, and a check failure once retries run out."""
+
+
+def _update_device(record: DeviceRecord, host: Host, bundle: Bundle, *, timeout_s: float) -> UpdateResult:
+    from particle_diag.devices.update import prepare_update, update_device
+
+    return update_device(prepare_update(record, bundle), host, timeout_s=timeout_s)
 
 
 def _applies(name: str, record: DeviceRecord) -> bool:

@@ -24,13 +24,16 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from particle_diag import semver
 from particle_diag.catalog import timeouts
-from particle_diag.errors import UsageError
+from particle_diag.errors import PdiagError, UsageError
 
-ACTIONS = ("enter", "reset", "identify", "wait", "expect_log")
+if TYPE_CHECKING:
+    from particle_diag.devices.bundle import Bundle
+
+ACTIONS = ("enter", "reset", "identify", "wait", "expect_log", "update")
 TARGET_MODES = ("dfu", "listening", "safe", "normal")
 EXPECTED_MODES = ("normal", "listening", "dfu", "safe", "protected")
 CLOUD_STATES = ("connected", "connecting", "disconnected", "disconnecting")
@@ -42,7 +45,8 @@ EXPECT_KEYS = ("platform", "min_device_os", "device_os", "mode", "modules_valid"
                "mac_oui", "cloud_status", "protected", "min_signal", "min_battery", "power_source", "cloud",
                "cloud_timeout_s")
 VITALS_KEYS = ("min_signal", "min_battery", "power_source", "cloud")  # judged on `pdiag vitals` (request 100)
-STEP_KEYS = ("action", "mode", "name", "timeout_s", "retries", "retry_delay_s", "require", "seconds", "pattern")
+STEP_KEYS = ("action", "mode", "name", "timeout_s", "retries", "retry_delay_s", "require", "seconds", "pattern",
+             "bundle")
 DEFAULT_TIMEOUT_S = timeouts.STEP_S
 
 
@@ -92,6 +96,7 @@ class Step:
     seconds: float = 0.0  # wait
     pattern: str | None = None  # expect_log: a regular expression a line of the device's USB serial log must match
     implicit: bool = False  # added by pdiag: the final identify the expectations are judged on
+    bundle: Bundle | None = field(default=None, compare=False)  # update: read and checked when the spec is loaded
 
     @property
     def label(self) -> str:
@@ -103,6 +108,8 @@ class Step:
             return f"wait {self.seconds:g} s"
         if self.action == "expect_log":
             return f"expect log /{self.pattern}/"
+        if self.action == "update" and self.bundle is not None:
+            return f"update {self.bundle.source}"
         return self.action
 
 
@@ -126,18 +133,20 @@ def load_spec(path: str | Path) -> StationSpec:
         raise SpecError(f"station spec {p} does not exist", reference="check.spec-missing") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"station spec {p} cannot be read: {exc}", reference="check.spec-missing") from None
-    return parse_spec_text(text, source=str(p))
+    return parse_spec_text(text, source=str(p), base=p.parent)
 
 
-def parse_spec_text(text: str, source: str = "<spec>") -> StationSpec:
+def parse_spec_text(text: str, source: str = "<spec>", base: Path | None = None) -> StationSpec:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{source}: invalid TOML: {exc}") from None
-    return parse_spec(raw, source)
+    return parse_spec(raw, source, base)
 
 
-def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> StationSpec:
+def parse_spec(raw: dict[str, Any], source: str = "<spec>", base: Path | None = None) -> StationSpec:
+    """The spec from its TOML tables; ``base`` is where relative paths in it start (the spec file's directory;
+    the current one for a spec given as text)."""
     _unknown(raw, ("station", "expect", "step"), source, "", "top-level table")
     station = _table(raw.get("station", {}), source, "[station]")
     _unknown(station, tuple(STATION_KEYS), source, "[station] ", "key")
@@ -145,7 +154,7 @@ def parse_spec(raw: dict[str, Any], source: str = "<spec>") -> StationSpec:
     raw_steps = raw.get("step", [])
     if not isinstance(raw_steps, list):
         raise SpecError(f"{source}: 'step' must be an array of tables: write each step as [[step]]")
-    steps = [_step(s, i, source) for i, s in enumerate(raw_steps, start=1)]
+    steps = [_step(s, i, source, base) for i, s in enumerate(raw_steps, start=1)]
     user_steps = len(steps)
     if not steps or steps[-1].action != "identify":
         steps.append(Step("identify", timeout_s=DEFAULT_TIMEOUT_S["identify"], implicit=True))
@@ -212,7 +221,7 @@ def _percent(value: Any, where: str) -> float:
     return float(value)
 
 
-def _step(raw: Any, index: int, source: str) -> Step:
+def _step(raw: Any, index: int, source: str, base: Path | None = None) -> Step:
     where = f"{source}: step {index}"
     if not isinstance(raw, dict):
         raise SpecError(f"{where}: each step must be a table ([[step]])")
@@ -244,6 +253,7 @@ def _step(raw: Any, index: int, source: str) -> Step:
             raise SpecError(f"{where} pattern {pattern!r} is not a valid regular expression: {exc}") from None
     elif pattern is not None:
         raise SpecError(f"{where}: pattern only applies to action 'expect_log'")
+    bundle = _bundle(raw.get("bundle"), action, where, base)
     require = tuple(_strings(raw, "require", where))
     bad = [r for r in require if r not in IDENTITY_FIELDS]
     if bad:
@@ -259,8 +269,27 @@ def _step(raw: Any, index: int, source: str) -> Step:
         timeout_s=_positive(raw.get("timeout_s", DEFAULT_TIMEOUT_S[action]), f"{where} timeout_s"),
         retries=retries,
         retry_delay_s=_positive(raw.get("retry_delay_s", 1.0), f"{where} retry_delay_s", allow_zero=True),
-        require=require, seconds=seconds, pattern=pattern,
+        require=require, seconds=seconds, pattern=pattern, bundle=bundle,
     )
+
+
+def _bundle(value: Any, action: str, where: str, base: Path | None) -> Bundle | None:
+    """``update``'s bundle (devices/bundle.py), read and checked now: a bad one stops the station before any
+    device is touched."""
+    if action != "update":
+        if value is not None:
+            raise SpecError(f"{where}: bundle only applies to action 'update'")
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise SpecError(f"{where}: 'update' needs bundle = the path of a directory, .zip or module binary "
+                        "(relative to the spec file)")
+    from particle_diag.devices.bundle import load_bundle
+
+    path = Path(value.strip())
+    try:
+        return load_bundle([path if path.is_absolute() or base is None else base / path])
+    except PdiagError as exc:
+        raise SpecError(f"{where} bundle: {exc.message}", exc.hint, reference=exc.reference) from None
 
 
 def _unknown(t: dict[str, Any], known: tuple[str, ...], source: str, where: str, what: str) -> None:
