@@ -75,6 +75,13 @@ def _seed(device: VirtualDevice) -> str:
     return f"{device.platform.name}:{device.firmware.device_os}"
 
 
+def install_modules(device: VirtualDevice) -> None:
+    """Write the device's firmware modules into its flash again (over whatever a test scribbled there), so that it
+    still boots as before."""
+    if device.platform.dfu_alts:
+        flash_image.populate(flash_target(device).flashes[0], device.platform.id, module_plan(device), _seed(device))
+
+
 def flash_modules(device: VirtualDevice) -> list[flash_image.FlashModule]:
     """Every module slot as the HAL reads it now, from the device's flash."""
     if not device.platform.dfu_alts:

@@ -12,6 +12,7 @@ Switch it on with ``PDIAG_SIM_TIMING=realistic`` (see ``model_from_env``) once t
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from dataclasses import dataclass, field
@@ -58,11 +59,39 @@ MODELS = {m.name: m for m in (INSTANT, REALISTIC)}
 
 
 def model_named(name: str) -> TimingModel:
+    """A model by name; ``NAME*FACTOR`` (e.g. ``realistic*0.25``) is that model with every delay and flash time
+    multiplied by FACTOR, to run a long benchmark of real timings in a fraction of the time."""
+    base, star, factor = name.strip().lower().partition("*")
     try:
-        return MODELS[name.strip().lower()]
+        model = MODELS[base.strip()]
     except KeyError:
-        raise UsageError(f"unknown simulation timing model '{name}'", f"Models: {', '.join(MODELS)}.",
+        raise UsageError(f"unknown simulation timing model '{name}'",
+                         f"Models: {', '.join(MODELS)}, optionally scaled: realistic*0.25.",
                          reference="usage.sim-timing") from None
+    if not star:
+        return model
+    try:
+        scale = float(factor)
+    except ValueError:
+        scale = -1.0
+    if not 0 < scale <= 1000:  # also refuses nan and inf
+        raise UsageError(f"cannot scale the timing model by {factor.strip()!r}",
+                         "Give a positive number, e.g. PDIAG_SIM_TIMING=realistic*0.25.",
+                         reference="usage.sim-timing")
+    return scaled(model, scale)
+
+
+def scaled(model: TimingModel, scale: float) -> TimingModel:
+    """``model`` with every delay multiplied by ``scale`` (flash times stay whole milliseconds, at least 1)."""
+    def ms(value: int) -> int:
+        return max(1, round(value * scale)) if value else 0
+
+    return dataclasses.replace(
+        model, name=f"{model.name}*{scale:g}", transfer_latency_s=model.transfer_latency_s * scale,
+        processing_s=model.processing_s * scale, reset_delay_s=model.reset_delay_s * scale,
+        enumerate_delay_s=model.enumerate_delay_s * scale, modem_power_up_s=model.modem_power_up_s * scale,
+        flash_erase_ms_per_4k=ms(model.flash_erase_ms_per_4k), flash_write_ms_per_4k=ms(model.flash_write_ms_per_4k),
+        log_period_s=model.log_period_s * scale)
 
 
 def model_from_env(environ: dict[str, str] | None = None) -> TimingModel | None:

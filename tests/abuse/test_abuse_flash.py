@@ -299,8 +299,9 @@ def _short_backup(tmp: Path) -> None:
 
 # -- the harness ----------------------------------------------------------------------------------------------
 def _fill(bench: Bench) -> None:
-    """Random bytes in every DFU memory of every device: an erase or a write anywhere would show."""
-    from particle_diag.sim.firmware import flash_target
+    """Random bytes in every DFU memory of every device, then its firmware modules again (so it still boots, as a
+    real device would with them): an erase or a write anywhere would show."""
+    from particle_diag.sim.firmware import flash_target, install_modules
 
     for device in bench.devices:
         if not device.platform.dfu_alts:
@@ -309,6 +310,7 @@ def _fill(bench: Bench) -> None:
         for flash in flash_target(device).flashes:
             layout = flash.layout
             flash.poke(layout.start, rng.randbytes(layout.end - layout.start))
+        install_modules(device)
 
 
 def _flash_image(bench: Bench) -> list[bytes]:
