@@ -53,6 +53,10 @@ def apply_spec_flags(device: VirtualDevice, flags: frozenset[str]) -> None:
     for flag, stage in INTERRUPT_FLAGS.items():
         if flag in flags:
             arm_interrupt(device, stage)
+    if "intupdate" in flags:  # the same Ctrl-C in a firmware update sent through Device OS
+        from particle_diag.sim import firmware_update
+
+        firmware_update.arm_interrupt(device)
 
 
 def arm_interrupt(device: VirtualDevice, stage: str) -> None:

@@ -178,6 +178,24 @@ def _dependencies_met(header: ModuleHeader, present: list[flash_image.FlashModul
     return True
 
 
+def arm_interrupt(device: VirtualDevice, after_chunks: int = 3) -> None:
+    """Fault ``+intupdate``: one SIGINT to this process (the user's Ctrl-C) when the host sends chunk number
+    ``after_chunks`` of a firmware update: the virtual device runs in the host's process, so it reaches the host's
+    handler exactly as a terminal's Ctrl-C would, at a known point."""
+    import signal
+
+    seen = [0]
+
+    def on_request(type_id: int) -> None:
+        if type_id == R.FIRMWARE_UPDATE_DATA:
+            seen[0] += 1
+            if seen[0] == after_chunks:
+                device.request_listeners.remove(on_request)  # one-shot: the re-run is not interrupted
+                signal.raise_signal(signal.SIGINT)
+
+    device.request_listeners.append(on_request)
+
+
 # -- boot -----------------------------------------------------------------------------------------------------------
 def apply_pending(device: VirtualDevice) -> None:
     """The bootloader copies a validated update into its slot (before Device OS starts)."""

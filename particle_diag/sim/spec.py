@@ -41,6 +41,7 @@ FLAGS = {
     "intwrite": "Ctrl-C (SIGINT to pdiag) at the third DFU data block written",
     "intverify": "Ctrl-C (SIGINT to pdiag) at the first DFU read after writing (a flash's verification)",
     "intleave": "Ctrl-C (SIGINT to pdiag) at the request to leave DFU mode",
+    "intupdate": "Ctrl-C (SIGINT to pdiag) at the third chunk of a firmware update sent through Device OS",
     "panic": "the application crashes 1.5 s after each boot: its log stops, the device restarts (reset reason 130)",
     "logconfig": "the firmware answers the log-handler requests 1100-1102 (unverified which Device OS did)",
     "weaksignal": "the antenna barely reaches the network: signal about 5 %, the device keeps looking for it "

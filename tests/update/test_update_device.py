@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -170,3 +171,75 @@ def test_firmware_without_request_90_is_read_in_listening_mode_and_put_back(make
     again = update_device(prepare_update(_only(vb), bundle), vb.host)
     assert [m.action for m in again.modules] == ["skipped"]  # the `s` reply carries the user part's SHA-256
     assert vb.device().mode == "normal"
+
+
+@pytest.mark.parametrize(("stage", "step_words"), [
+    ("update", "sending bootloader 0 v3100"),  # through Device OS: cancelled, nothing applied
+    ("enter", "entering DFU"),
+    ("erase", "erase"),
+    ("write", "write"),
+    ("verify", "verify"),
+    ("leave", "leaving DFU"),
+])
+def test_ctrl_c_at_each_stage_then_the_same_command_finishes_the_update(make_bench, release, stage, step_words):
+    """Ctrl-C (a real SIGINT, raised by the virtual device at that stage) during a whole release: the update stops
+    at a safe point, says what was written and how to finish, and that command finishes it."""
+    from particle_diag.sim import firmware_update
+
+    vb = make_bench("boron/6.1.1")
+    device = vb.device()
+    bundle = load_bundle([release("boron", "6.2.0", ("bootloader", "radio_stack", "system_part", "user_part"))])
+    if stage == "update":
+        firmware_update.arm_interrupt(device)
+    else:
+        arm_interrupt(device, stage)
+    stopped = update_device(prepare_update(_only(vb), bundle, recovery="pdiag update B"), vb.host)
+    error = stopped.error
+    assert isinstance(error, OperationInterrupted) and step_words in error.step, error
+    assert error.recovery == "pdiag update B" and "pdiag update B" in error.hint
+    if stage == "update":
+        assert "cancelled" in error.device_state and _versions(device)[("bootloader", 0)] == 3001
+        assert [m.action for m in stopped.modules] == ["failed", "skipped", "failed", "failed"]
+    else:
+        assert "bootloader 0 v3100" in error.device_state  # written before the DFU run was stopped
+        assert stopped.modules[0].action == "written"
+    again = update_device(prepare_update(_settled(vb), bundle), vb.host)
+    assert again.error is None, again.error
+    assert _versions(device).items() >= {("bootloader", 0): 3100, ("system_part", 1): 6200}.items()
+    assert device.mode == "normal" and device.firmware.device_os == "6.2.0"
+
+
+def _settled(vb):
+    """The device once it is back on the bus (stopped mid-restart, it comes back by itself)."""
+    from particle_diag.clock import SYSTEM_CLOCK
+
+    for _ in range(200):
+        found = discover(vb.host)
+        if found and found[0].mode != "unknown":
+            return found[0]
+        SYSTEM_CLOCK.sleep(0.02)
+    raise AssertionError("the device did not come back")
+
+
+def test_on_a_terminal_each_device_has_a_live_progress_line(release):
+    """stderr a terminal: a live table (one row per device) while it runs, then the results; piped, plain lines
+    on stderr; with --json nothing but the JSON (the tests above)."""
+    from tests.cli.test_conventions import run_on_a_terminal
+
+    bundle = release("boron", "6.1.2")
+    screen = run_on_a_terminal(["--sim", "boron/6.1.1,boron/6.1.1", "update", str(bundle), "--all"],
+                               COLUMNS="160", PDIAG_SIM_TIMING="realistic*0.1")
+    assert "DEVICE" in screen and "PROGRESS" in screen and "█" in screen, screen  # the live table
+    assert len(re.findall(r"e00fce68\w+: 2 written, 0 skipped, 0 failed in", screen)) == 2, screen
+    assert "Traceback" not in screen
+
+
+def test_piped_progress_is_plain_lines_on_stderr(pdiag, release):
+    bundle = release("boron", "6.1.2")
+    result = pdiag("--sim", "boron/6.1.1,boron/6.1.1", "update", str(bundle), "--all")
+    assert result.code == 0, result.err
+    lines = result.err.splitlines()
+    assert lines and all(line.startswith("e00fce68") and " [boron] " in line for line in lines)
+    assert {line.split()[0] for line in lines if "100% done: 2 written" in line} == {
+        line.split(":")[0] for line in result.out.splitlines() if not line.startswith(" ")}
+    assert "\x1b[" not in result.err
