@@ -100,7 +100,7 @@ LOCK_PROBE_GRACE_S = 0.5
 # Default step budgets of a station spec (docs/factory.md; each step's ``timeout_s`` overrides them).
 # `update`: how long each restart of the device may take, as for `pdiag update --timeout`.
 STEP_S: dict[str, float] = {"enter": MODE_CHANGE_S, "reset": MODE_CHANGE_S, "identify": 30.0, "wait": 3600.0,
-                            "expect_log": 60.0, "update": MODE_CHANGE_S}
+                            "expect_log": 60.0, "update": MODE_CHANGE_S, "setup_done": REQUEST_S}
 STEP_RETRY_DELAY_S = 1.0
 # `pdiag watch`: bus poll interval (option --interval) and how long a device must be stable to count.
 WATCH_INTERVAL_S = 1.0

@@ -358,6 +358,9 @@ class CheckRunner:
         start = clock.monotonic()
         if step.action == "update":
             return self._update(step, record, outcome), None
+        if step.action == "setup_done":
+            self._setup_done(record, outcome)
+            return record, None
         if step.action == "wait":
             clock.sleep(step.seconds)
             return record, None
@@ -394,6 +397,23 @@ class CheckRunner:
         if result.error is not None:
             raise result.error
         return result.record or record
+
+    def _setup_done(self, record: DeviceRecord, outcome: StepResult | None) -> None:
+        """Set the Gen 3 setup-done flag (requests 73/74, devices/setup_done.py), as Particle's manufacturing guide
+        does in production.  A platform without the flag has nothing to set: the step passes and says so."""
+        from particle_diag.catalog import capabilities
+        from particle_diag.devices.setup_done import setup_done
+
+        p = record.platform
+        if p is not None and capabilities.setup_done_flag(p.generation, record.device_os or "0.0.0") is None:
+            if outcome is not None:
+                outcome.notes.append("this platform has no setup-done flag (only Gen 3 devices use one): nothing "
+                                     "to set")
+            return
+        result = setup_done(record, self.host, set_to=True)
+        if outcome is not None:
+            outcome.data = result.to_dict()
+            outcome.notes = [*outcome.notes, *result.notes]
 
     def _relocate(self, record: DeviceRecord) -> DeviceRecord:
         """Find the device again before a retry (a reset may have moved it to a new address)."""

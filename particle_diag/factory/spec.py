@@ -33,7 +33,7 @@ from particle_diag.errors import PdiagError, UsageError
 if TYPE_CHECKING:
     from particle_diag.devices.bundle import Bundle
 
-ACTIONS = ("enter", "reset", "identify", "wait", "expect_log", "update")
+ACTIONS = ("enter", "reset", "identify", "wait", "expect_log", "update", "setup_done")
 TARGET_MODES = ("dfu", "listening", "safe", "normal")
 EXPECTED_MODES = ("normal", "listening", "dfu", "safe", "protected")
 CLOUD_STATES = ("connected", "connecting", "disconnected", "disconnecting")
@@ -110,6 +110,8 @@ class Step:
             return f"expect log /{self.pattern}/"
         if self.action == "update" and self.bundle is not None:
             return f"update {self.bundle.source}"
+        if self.action == "setup_done":
+            return "set setup done"
         return self.action
 
 

@@ -8,14 +8,16 @@ device-os), the SoftDevice with DROP_MODULE_INFO as create_module.py makes it.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from particle_diag.protocol.module_header import build_module
 from particle_diag.sim import deviceos, flash_image
+from particle_diag.sim.bench import Bench
 
 FILE_NAMES = {"bootloader": "bootloader", "radio_stack": "softdevice", "system_part": "system-part{index}",
               "ncp_firmware": "ncp"}
@@ -62,3 +64,14 @@ def release(tmp_path: Path) -> Callable[..., Path]:
         return folder
 
     return write
+
+
+@contextlib.contextmanager
+def benches() -> Iterator[list[Bench]]:
+    """The benches the in-process CLI starts from --sim, to look at the devices afterwards."""
+    seen: list[Bench] = []
+    Bench.observers.append(seen.append)
+    try:
+        yield seen
+    finally:
+        Bench.observers.remove(seen.append)

@@ -4,10 +4,8 @@ one failing device, Ctrl-C, and firmware that only describes its modules in list
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-from collections.abc import Iterator
 
 import pytest
 
@@ -17,19 +15,8 @@ from particle_diag.devices.discovery import discover
 from particle_diag.devices.update import prepare_update, update_device
 from particle_diag.errors import ExitCode, OperationInterrupted
 from particle_diag.sim import firmware
-from particle_diag.sim.bench import Bench
 from particle_diag.sim.dfu_faults import arm_interrupt
-
-
-@contextlib.contextmanager
-def benches() -> Iterator[list[Bench]]:
-    """The benches the in-process CLI starts from --sim, to look at the devices afterwards."""
-    seen: list[Bench] = []
-    Bench.observers.append(seen.append)
-    try:
-        yield seen
-    finally:
-        Bench.observers.remove(seen.append)
+from tests.update.conftest import benches
 
 
 def _versions(device) -> dict[tuple[str, int], int]:

@@ -11,6 +11,7 @@ import pytest
 
 from particle_diag.errors import ExitCode
 from particle_diag.factory.spec import SpecError, load_spec, parse_spec_text
+from tests.update.conftest import benches
 
 STATION = """
 [station]
@@ -86,3 +87,36 @@ def test_the_station_again_skips_what_is_there(make_bench, release, tmp_path):
     assert [d.verdict for d in first.devices] == [d.verdict for d in second.devices] == ["pass"]
     assert second.devices[0].steps[0].notes == [f"skipped {m}" for m in (
         "system part 1 v6102 (boron-system-part1@6.1.2.bin)", "user part 2 v6 (app.bin)")]
+
+
+SETUP_STATION = """
+[station]
+name = "setup line"
+
+[expect]
+mode = "normal"
+
+[[step]]
+action = "setup_done"
+
+[[step]]
+action = "reset"
+"""
+
+
+def test_the_setup_done_step_sets_the_flag_where_there_is_one(pdiag, tmp_path):
+    """A Gen 3 device on Device OS < 4.0 without the flag starts in listening mode (the sim's +nosetup); the step
+    sets it (request 73), so after the reset it runs normally.  Device OS >= 4.0 keeps no flag but accepts the
+    request; a Photon has none: the step says so and passes."""
+    with benches() as seen:
+        result = pdiag("--sim", "boron/3.3.0+nosetup,boron/6.2.1,photon", "check", "--spec",
+                       str(_spec(tmp_path, SETUP_STATION)), "--all", "--jsonl")
+    assert result.code == 0, result.out + result.err
+    records = {r["platform"] + "/" + r["identity"]["device_os"]: r for r in map(json.loads, result.out.splitlines())}
+    assert set(records) == {"boron/3.3.0", "boron/6.2.1", "photon/3.3.1"}
+    steps = {k: r["steps"][0] for k, r in records.items()}
+    assert steps["boron/3.3.0"]["data"] == {"setup_done": True, "flag": "dct", "changed": True, "notes": []}
+    assert "no longer uses the flag" in steps["boron/6.2.1"]["notes"][0]
+    assert "no setup-done flag" in steps["photon/3.3.1"]["notes"][0] and "data" not in steps["photon/3.3.1"]
+    assert all(r["verdict"] == "pass" and r["mode"] == "normal" for r in records.values())
+    assert seen[0].devices[0].firmware.setup_done is True
