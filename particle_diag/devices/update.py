@@ -20,12 +20,14 @@ what was not and how to recover (the same command again: what is already there i
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from particle_diag.catalog import timeouts
+from particle_diag.clock import StoppableClock, StopRequested, stop_event
 from particle_diag.devices.bundle import Bundle, BundleModule
 from particle_diag.devices.discovery import DeviceRecord
 from particle_diag.devices.flashing import (
@@ -166,9 +168,15 @@ def update_device(prepared: PreparedUpdate, host: Host, *, plan_only: bool = Fal
     run = _Run(record.key, progress)
     start = host.clock.monotonic()
     with deferred_interrupts(host.clock) as stop, device_lock(record, host):
+        if stop_event(host.clock) is None:  # a library call: every wait below ends on the same Ctrl-C
+            host = dataclasses.replace(host, clock=StoppableClock(host.clock, stop))
         run.say("reading its modules")
         found_in = record.mode
-        installed = read_installed(record, host, timeout_s=timeout_s)
+        try:
+            installed = read_installed(record, host, timeout_s=timeout_s)
+        except StopRequested:
+            raise OperationInterrupted(f"reading the modules of {record.key}", "nothing was written; it is in "
+                                       f"{record.mode} mode or restarting into it", prepared.recovery) from None
         try:
             plan = plan_update(prepared.bundle, record.platform, installed.modules)  # type: ignore[arg-type]
         except PdiagError as exc:
@@ -242,7 +250,9 @@ def _write_all(prepared: PreparedUpdate, result: UpdateResult, record: DeviceRec
         if record.mode == "listening" and found_in != "listening":  # only there to read the `s` reply
             _put_back(record, "normal", host, timeout_s, None)
             record = relocate(record, host)
-    except OperationInterrupted as exc:
+    except (OperationInterrupted, StopRequested) as exc:
+        if isinstance(exc, StopRequested):  # a wait no lower layer described (reading the modules again)
+            exc = OperationInterrupted("confirming the update", "restarted with what was written", "")
         result.error = _interrupted(exc, written, prepared.recovery)
         _not_reached(result, current, result.error)
     except PdiagError as exc:

@@ -166,7 +166,7 @@ def test_firmware_without_request_90_is_read_in_listening_mode_and_put_back(make
     ("erase", "erase"),
     ("write", "write"),
     ("verify", "verify"),
-    ("leave", "leaving DFU"),
+    ("leave", "after the reset"),  # written and verified; the restart out of DFU was being waited for
 ])
 def test_ctrl_c_at_each_stage_then_the_same_command_finishes_the_update(make_bench, release, stage, step_words):
     """Ctrl-C (a real SIGINT, raised by the virtual device at that stage) during a whole release: the update stops
