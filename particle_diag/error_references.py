@@ -109,6 +109,30 @@ REFERENCES: dict[str, Reference] = {
                                                                       "of a new product."),
     "flash.restore": R(E.UNSUPPORTED, "The backup was made on another platform.",
                        "Restore it onto the device it came from."),
+    # -- updates (`pdiag update`, station step `update`) --------------------------------------------------------
+    "update.bundle": R(E.USAGE, "The bundle cannot be used: nothing in it is a Particle module, or it holds more "
+                                "than a firmware bundle can.", "Give a directory or .zip of module binaries (a "
+                                "Device OS release from https://github.com/particle-iot/device-os/releases), or "
+                                "several .bin files."),
+    "update.platform-mixed": R(E.USAGE, "The bundle holds modules for several platforms.",
+                               "Keep the modules of one platform."),
+    "update.duplicate": R(E.USAGE, "The bundle holds two different modules for one slot.", "Keep one of them."),
+    "update.zip": R(E.USAGE, "The .zip cannot be read (damaged, or not a zip).", "Download or build it again."),
+    "update.assets": R(E.UNSUPPORTED, "The bundle carries application assets, which pdiag does not write.",
+                       "Flash it with particle-cli, or give pdiag the application's .bin alone."),
+    "update.dependencies": R(E.USAGE, "A module of the bundle would not find a module it depends on (in the bundle "
+                                      "or on the device), or would break one the device keeps; nothing was "
+                                      "written.", "Add the modules it needs (a Device OS release's bootloader and "
+                                                  "radio stack), or use a bundle built for the device's Device OS."),
+    "update.protected": R(E.PROTECTED, "Device Protection is on: the device refuses updates over USB.",
+                          "Put it in service mode from the Particle console, then update it."),
+    "update.refused": R(E.PROTOCOL, "Device OS validated a module sent to it and refused it (OTA_* result); it "
+                                    "applied nothing.", "Check the module is for this device and that what it "
+                                                        "depends on is on the device (`pdiag identify`)."),
+    "update.unconfirmed": R(E.CHECK_FAILED, "A module was written, but after the restart the device does not "
+                                            "report it, or reports it failing a check.",
+                            "`pdiag identify` shows which check fails; run the update again, or add the modules it "
+                            "depends on."),
     # -- devices ---------------------------------------------------------------------------------------------
     "device.none": R(E.NO_DEVICE, "No Particle device is attached (or none pdiag may see).",
                      "Check the cable (some are charge-only) and power; `pdiag doctor` checks this computer."),

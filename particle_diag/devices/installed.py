@@ -2,10 +2,10 @@
 
 Request 90 answers in normal, safe and listening mode wherever the control-request service has it (Gen 3 from
 0.9.0, Gen 2 from 1.5.0; catalog/data/capabilities.toml); its current format carries every module's SHA-256
-(Device OS >= 5.6.0), the deprecated one none (reference §2.5).  Older firmware describes its modules only on the
-listening-mode console (``s``, with the user part's SHA-256 as ``u``), so such a device is put in listening mode
-first.  A device in DFU mode runs only its bootloader: it is restarted to ask Device OS, and when it does not come
-back running (no usable Device OS), its modules are unknown.
+(Device OS >= 5.6.0; device-os-protobuf cloud/describe.proto FirmwareModule), the deprecated one none.  Older
+firmware describes its modules only on the listening-mode console (``s``, with the user part's SHA-256 as ``u``),
+so such a device is put in listening mode first.  A device in DFU mode runs only its bootloader: it is restarted
+to ask Device OS, and when it does not come back running (no usable Device OS), its modules are unknown.
 """
 
 from __future__ import annotations
@@ -82,8 +82,8 @@ def relocate(record: DeviceRecord, host: Host) -> DeviceRecord:
 
 
 def _from_console(record: DeviceRecord, host: Host) -> tuple[list[ModuleInfo] | None, str, list[str]]:
-    """The listening-mode console's ``s`` reply (reference §3.3): every module with its checks, the user part's
-    SHA-256 as ``u``."""
+    """The listening-mode console's ``s`` reply (device-os system/src/system_info.cpp): every module with its
+    checks, the user part's SHA-256 as ``u``."""
     from particle_diag.transport.serial import SerialConsole
 
     assert record.serial_port is not None

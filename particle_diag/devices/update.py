@@ -75,13 +75,15 @@ class ModuleOutcome:
     elapsed_s: float = 0.0
     confirmed: bool | None = None
     error: PdiagError | None = None
+    reached: bool = True  # False: not attempted, the update stopped at an earlier module (``error`` says why)
 
     def to_dict(self) -> dict[str, Any]:
         h = self.step.module.header
         return {"file": self.step.module.name, "function": h.function, "index": h.index, "version": h.version,
                 "route": self.step.route, "action": self.action, "elapsed_s": round(self.elapsed_s, 3),
                 "reason": self.step.reason, "installed_version": self.step.installed_version,
-                "confirmed": self.confirmed, "error": self.error.as_dict() if self.error else None}
+                "confirmed": self.confirmed, "reached": self.reached,
+                "error": self.error.as_dict() if self.error else None}
 
 
 @dataclass
@@ -333,12 +335,12 @@ def _confirm(result: UpdateResult, written: list[ModuleOutcome], after: Installe
 
 
 def _not_reached(result: UpdateResult, current: list[ModuleOutcome], exc: PdiagError) -> None:
-    """The module being written failed with ``exc``; those after it were never written."""
+    """The module being written failed with ``exc``; those after it were never written (``reached`` False),
+    for the same reason."""
     failing = next((o for o in current if o.action == FAILED), None)
     for outcome in result.modules:
         if outcome.action == FAILED and outcome.error is None:
-            outcome.error = exc if outcome is failing else PdiagError(
-                "not written: the update stopped before it", reference="update.not-reached")
+            outcome.error, outcome.reached = exc, outcome is failing
 
 
 def _interrupted(exc: OperationInterrupted, written: list[ModuleOutcome], recovery: str) -> OperationInterrupted:
