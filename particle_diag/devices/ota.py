@@ -59,8 +59,8 @@ def send_through_device_os(record: DeviceRecord, host: Host, module: BundleModul
         except StopRequested:
             _cancel(client)
             raise OperationInterrupted(f"sending {what} through Device OS",
-                                       f"{record.mode} mode; the update was cancelled: the device keeps its "
-                                       f"{module.function.replace('_', ' ')}", "") from None
+                                       f"{record.mode} mode; the update was cancelled before it was finished: the "
+                                       f"device keeps its {module.function.replace('_', ' ')}", "") from None
         except RequestFailed as exc:
             _cancel(client)
             raise UpdateRefusedError(f"{device_selector(record)} refused {what}: {result_name(exc.result)}") from None
@@ -98,8 +98,10 @@ def _transfer(client: ControlClient, host: Host, image: bytes, limit: float, pro
 
 
 def _cancel(client: ControlClient) -> None:
-    """CANCEL_FIRMWARE_UPDATE, best effort: Device OS drops what it received (storage.cpp cancelFirmwareUpdate)."""
+    """CANCEL_FIRMWARE_UPDATE, best effort: Device OS drops what it received (storage.cpp cancelFirmwareUpdate).
+    Unanswered (a second Ctrl-C, a device gone) the transfer is only abandoned: without FINISH nothing is
+    applied, and the next START drops it."""
     try:
         client.call(R.CANCEL_FIRMWARE_UPDATE)
-    except PdiagError:
+    except (PdiagError, StopRequested):
         pass
