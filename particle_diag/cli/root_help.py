@@ -59,6 +59,7 @@ TEXT = "\n".join([
     "  doctor        Check the attached device over USB and this computer's...",
     '  troubleshoot  A guided session at the bench: identify the LED with...',
     '  flash         Flash a Particle firmware binary: checks its header...',
+    '  update        Update devices to a bundle of firmware modules (Device...',
     '  check         Check devices against a station spec (expectations and...',
     '  watch         Show devices arriving, leaving and changing mode; --check...',
     '  monitor       Print the USB serial log of devices as it comes,...',

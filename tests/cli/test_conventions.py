@@ -157,6 +157,7 @@ SUCCEEDING = [
     ["sos", "1"],
     ["doctor", "e00fce6808"],
     ["flash", "{image}", "e00fce6808"],
+    ["update", "{image}", "e00fce6808"],
     ["check", "--spec", "{spec}", "e00fce6808"],
     ["watch", "--initial", "--duration", "0.2", "--interval", "0.1"],
     ["monitor", "e00fce6808", "--duration", "0.3"],
@@ -225,7 +226,7 @@ def test_platform_option_names_a_kind_of_device(pdiag):
 
 
 @pytest.mark.parametrize("command", [[], ["list"], ["identify"], ["enter"], ["reset"], ["led"], ["sos"], ["doctor"],
-                                     ["troubleshoot"], ["flash"], ["check"], ["watch"], ["monitor"],
+                                     ["troubleshoot"], ["flash"], ["update"], ["check"], ["watch"], ["monitor"],
                                      ["dfu", "read"],
                                      ["dfu", "write"], ["dfu", "erase"], ["dfu", "info"], ["sim", "run"]])
 def test_help_has_readable_metavars(pdiag, command):
