@@ -8,15 +8,38 @@ and worker threads notice the same event.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol
+
+Cancel = Callable[[], None]
 
 
 class Clock(Protocol):
     def monotonic(self) -> float: ...
 
     def sleep(self, seconds: float) -> None: ...
+
+
+def call_later(clock: Clock, delay_s: float, action: Callable[[], None]) -> Cancel:
+    """Run ``action`` once ``delay_s`` of ``clock``'s time has passed; returns a function that cancels it.
+
+    On a clock with timers of its own (``FakeClock``) the action runs inside the ``sleep`` that reaches its time,
+    so a virtual device's reset delays and timers take no wall time in tests; on any other clock it runs on a
+    timer thread after that much wall time."""
+    own = getattr(clock, "call_later", None)
+    if own is not None:
+        return own(delay_s, action)  # type: ignore[no-any-return]
+    base = getattr(clock, "base", None)
+    if base is not None:
+        return call_later(base, delay_s, action)
+    timer = threading.Timer(max(0.0, delay_s), action)
+    timer.daemon = True
+    timer.start()
+    return timer.cancel
 
 
 class StopRequested(BaseException):
@@ -44,18 +67,52 @@ class SystemClock:
 
 
 class FakeClock:
-    """A clock whose sleep only advances its own counter: waiting loops run in zero wall time."""
+    """A clock whose sleep only advances its own counter: waiting loops run in zero wall time.
+
+    Timers (``call_later``) fire, in time order, inside the ``sleep`` that passes their time, on the sleeping
+    thread: a host that waits for a virtual device to come back drives the device's reset timers itself.
+    Several threads may sleep at once (each advances the same time)."""
 
     def __init__(self, start: float = 0.0) -> None:
         self.now = start
         self.sleeps: list[float] = []
+        self._lock = threading.Lock()
+        self._timers: list[tuple[float, int, Callable[[], None]]] = []
+        self._order = itertools.count()
+        self._cancelled: set[int] = set()
 
     def monotonic(self) -> float:
         return self.now
 
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
-        self.now += max(0.0, seconds)
+        self.advance(seconds)
+
+    def advance(self, seconds: float) -> None:
+        """Let ``seconds`` pass (firing the timers due meanwhile) without counting it as a sleep."""
+        with self._lock:
+            target = self.now + max(0.0, seconds)
+        while True:
+            with self._lock:
+                while self._timers and self._timers[0][1] in self._cancelled:
+                    self._cancelled.discard(heapq.heappop(self._timers)[1])
+                if not self._timers or self._timers[0][0] > target:
+                    self.now = max(self.now, target)
+                    return
+                due, _, action = heapq.heappop(self._timers)
+                self.now = max(self.now, due)
+            action()  # outside the lock: the action may schedule more timers
+
+    def call_later(self, delay_s: float, action: Callable[[], None]) -> Cancel:
+        with self._lock:
+            key = next(self._order)
+            heapq.heappush(self._timers, (self.now + max(0.0, delay_s), key, action))
+
+        def cancel() -> None:
+            with self._lock:
+                self._cancelled.add(key)
+
+        return cancel
 
 
 class StoppableClock:

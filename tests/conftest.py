@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from particle_diag.clock import SYSTEM_CLOCK
 from particle_diag.devices.host import Host
+from particle_diag.knowledge import Knowledge, load
 from particle_diag.sim.attach import port_lister
 from particle_diag.sim.bench import Bench
 from particle_diag.sim.pyusb_backend import BenchBackend
@@ -44,11 +46,14 @@ class VirtualBench:
 
 @pytest.fixture
 def make_bench() -> Iterator[Callable[..., VirtualBench]]:
-    """Start a virtual bench from a --sim spec; the host reaches it through pyusb and pyserial."""
+    """Start a virtual bench from a --sim spec; the host reaches it through pyusb and pyserial.  A ``clock`` is
+    shared by the host and the bench: on a FakeClock the devices' reset delays and timers pass inside the host's
+    waits, in no wall time."""
     started: list[Bench] = []
 
     def make(spec: str, **host_options: Any) -> VirtualBench:
-        bench = Bench.from_spec(spec).start()
+        clock = host_options.get("clock")
+        bench = Bench.from_spec(spec, SYSTEM_CLOCK if clock is None else clock).start()
         started.append(bench)
         host = Host(UsbBus(BenchBackend(bench)), port_lister(bench), simulated=True, **host_options)
         return VirtualBench(bench, host)
@@ -56,6 +61,21 @@ def make_bench() -> Iterator[Callable[..., VirtualBench]]:
     yield make
     for bench in started:
         bench.close()
+
+
+@pytest.fixture(scope="session")
+def kb() -> Knowledge:
+    """The knowledge base as pdiag ships it."""
+    return load()
+
+
+@pytest.fixture
+def benches(monkeypatch: pytest.MonkeyPatch) -> list[Bench]:
+    """Every virtual bench started during the test (the in-process CLI starts its own from --sim), to look at its
+    devices afterwards.  ``Bench.observers`` is the test's own list: callbacks a test adds go away with it."""
+    started: list[Bench] = []
+    monkeypatch.setattr(Bench, "observers", [started.append])
+    return started
 
 
 @dataclass

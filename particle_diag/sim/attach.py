@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from particle_diag.sim.bench import Bench
@@ -25,11 +24,6 @@ def port_lister(bench: Bench) -> PortLister:
     return ports
 
 
-# Called with every bench `--sim` starts, before any command uses it: tests reach the devices of a CLI run this way
-# (read their mode afterwards, or press Ctrl-C when a device does something) without replacing any pdiag code.
-ON_BENCH_START: list[Callable[[Bench], None]] = []
-
-
 def start_bench(spec: str) -> tuple[Bench, Any, PortLister]:
     if spec.startswith("replay:"):  # a `pdiag --record` file answers instead (docs/record-replay.md)
         from particle_diag.sim.replay import start_replay
@@ -40,7 +34,5 @@ def start_bench(spec: str) -> tuple[Bench, Any, PortLister]:
 
     bench = Bench.from_spec(spec)
     apply_from_env(bench)  # PDIAG_SIM_TIMING=realistic: real-hardware delays (docs/factory.md)
-    for observer in list(ON_BENCH_START):
-        observer(bench)
     bench.start()
     return bench, BenchBackend(bench), port_lister(bench)

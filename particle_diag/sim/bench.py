@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from typing import ClassVar
 
-from particle_diag.clock import SYSTEM_CLOCK, Clock
+from particle_diag.clock import SYSTEM_CLOCK, Cancel, Clock, call_later
 from particle_diag.errors import UsageError
 from particle_diag.sim.device import VirtualDevice
 from particle_diag.sim.spec import DeviceSpec, parse_spec
@@ -29,7 +29,7 @@ class Bench:
         self.clock = clock
         self._lock = threading.Lock()
         self._next_address: dict[int, int] = {}
-        self._timers: list[threading.Timer] = []
+        self._timers: dict[object, Cancel] = {}  # pending timers, cancelled when the bench closes
         self.devices = [VirtualDevice(s, clock, 1 + i % DEVICES_PER_BUS, self._schedule)
                         for i, s in enumerate(specs)]
         self.events: list[tuple[str, str]] = []
@@ -53,9 +53,9 @@ class Bench:
     def close(self) -> None:
         self._closed = True
         with self._lock:
-            timers, self._timers = self._timers, []
-        for t in timers:
-            t.cancel()
+            timers, self._timers = list(self._timers.values()), {}
+        for cancel in timers:
+            cancel()
         for d in self.devices:
             d.detach()
 
@@ -89,17 +89,19 @@ class Bench:
         self.events.append((event, device.device_id))
 
     def _schedule(self, delay_s: float, action: Callable[[], None]) -> None:
-        """Run ``action`` after ``delay_s`` on a timer thread, like the device's own reset timer."""
+        """Run ``action`` after ``delay_s`` of the bench's clock, like the device's own reset timer: on a test's
+        FakeClock inside the host's next wait that passes it (no wall time), else on a timer thread."""
         if self._closed:
             return
 
+        token = object()
+
         def fire() -> None:
+            with self._lock:
+                self._timers.pop(token, None)
             if not self._closed:
                 action()
 
-        timer = threading.Timer(max(0.0, delay_s), fire)
-        timer.daemon = True
+        cancel = call_later(self.clock, delay_s, fire)
         with self._lock:
-            self._timers = [t for t in self._timers if t.is_alive()]
-            self._timers.append(timer)
-        timer.start()
+            self._timers[token] = cancel

@@ -78,7 +78,7 @@ class VirtualDevice:
         self.device_id = spec.device_id
         self.mode = spec.mode
         self.clock = clock
-        self._schedule = scheduler
+        self.schedule = scheduler  # the bench's timers (its clock)
         self.lock = threading.RLock()
         self.bus = 1
         self.port_numbers = (port_number,)
@@ -307,7 +307,7 @@ class VirtualDevice:
         """Leave the bus after the firmware's reset delay and come back in ``mode`` (with its PID); ``"boot"``:
         in the mode the firmware starts in (safe mode when a module fails its checks, DFU without Device OS)."""
         delay = self.behaviour.reset_delay_s if delay_s is None else delay_s
-        self._schedule(delay, lambda: self._reenumerate(mode))
+        self.schedule(delay, lambda: self._reenumerate(mode))
 
     def next_reset_reason(self, reason: int) -> None:
         """Why the next restart happens (``sys:reset``), when it is not the mode change itself."""
@@ -360,7 +360,7 @@ class VirtualDevice:
             mode = self._mode_after_reset()
         if self.behaviour.wrong_mode:
             mode = "normal"
-        self._schedule(self.behaviour.enumerate_delay_s, lambda: self.attach(mode))
+        self.schedule(self.behaviour.enumerate_delay_s, lambda: self.attach(mode))
 
     def attach(self, mode: str | None = None) -> None:
         from particle_diag.sim.pty_port import PtyPort

@@ -20,20 +20,12 @@ from typing import Any
 
 import pytest
 
-from particle_diag.sim import attach
+from particle_diag.sim.bench import Bench
 
 BORON = "e00fce6808c51724bcd0b3be"  # the first virtual Boron's deterministic ID (sim/spec.py)
 ARGON = "e00fce68f1ce604187f02db0"
 FAST = ["--probe-timeout", "0.3"]
 MODE_TIMEOUT = ["--timeout", "1"]
-
-
-@pytest.fixture
-def benches(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """The benches the CLI starts, so a test can read their devices' real state afterwards."""
-    started: list[Any] = []
-    monkeypatch.setattr(attach, "ON_BENCH_START", [started.append])
-    return started
 
 
 def error_lines(text: str) -> list[str]:
@@ -199,7 +191,7 @@ INTERRUPTIONS = [
                          ids=[f"{c[0]}-{'-'.join(c[1])}-{next(iter(c[2].values()))}" for c in INTERRUPTIONS])
 def test_ctrl_c_names_the_step_the_state_and_the_recovery(pdiag, benches, spec, command, when, state, recovery,
                                                          mode_after):
-    press_ctrl_c_when(attach.ON_BENCH_START, **when)
+    press_ctrl_c_when(Bench.observers, **when)
     result = pdiag("--sim", spec, *FAST, *command)
     assert result.code == 130, result.out + result.err
     assert "Traceback" not in result.err
@@ -215,7 +207,7 @@ def test_ctrl_c_names_the_step_the_state_and_the_recovery(pdiag, benches, spec, 
 
 
 def test_ctrl_c_with_json_prints_one_envelope_saying_the_same(pdiag, benches):
-    press_ctrl_c_when(attach.ON_BENCH_START, event="remove")
+    press_ctrl_c_when(Bench.observers, event="remove")
     result = pdiag("--sim", "boron+noreturn", "--json", *FAST, "enter", "dfu")
     assert result.code == 130
     envelope = json.loads(result.out)  # exactly one JSON document on stdout
@@ -228,7 +220,7 @@ def test_ctrl_c_with_json_prints_one_envelope_saying_the_same(pdiag, benches):
 @pytest.mark.parametrize("target", ["dfu", "safe", "listening"])
 def test_ctrl_c_on_all_reports_every_device_within_2_s(pdiag, benches, target):
     times: list[float] = []
-    press_ctrl_c_when(attach.ON_BENCH_START, request={"dfu": 50, "safe": 60, "listening": 70}[target],
+    press_ctrl_c_when(Bench.observers, request={"dfu": 50, "safe": 60, "listening": 70}[target],
                       times=times)
     result = pdiag("--sim", "boron+noreturn,argon+noreturn,p2+noreturn", "--json", *FAST, "enter", target, "--all")
     returned = time.monotonic()
@@ -242,7 +234,7 @@ def test_ctrl_c_on_all_reports_every_device_within_2_s(pdiag, benches, target):
 
 
 def test_ctrl_c_during_watch_keeps_every_event(pdiag, benches):
-    press_ctrl_c_when(attach.ON_BENCH_START, request=GET_DEVICE_MODE)
+    press_ctrl_c_when(Bench.observers, request=GET_DEVICE_MODE)
     result = pdiag("--sim", "boron,argon", "--json", "watch", "--initial", "--interval", "0.05")
     assert result.code == 0
     events = json.loads(result.out)["data"]["events"]

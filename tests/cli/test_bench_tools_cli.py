@@ -3,21 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from particle_diag.sim.bench import Bench
 from particle_diag.sim.spec import parse_spec
-
-
-@pytest.fixture
-def benches() -> Iterator[list[Bench]]:
-    """The benches the in-process CLI starts, to look at the virtual devices afterwards."""
-    seen: list[Bench] = []
-    Bench.observers.append(seen.append)
-    yield seen
-    Bench.observers.remove(seen.append)
 
 
 def _devices(result) -> dict[str, dict]:  # type: ignore[no-untyped-def]

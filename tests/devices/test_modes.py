@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 
+from particle_diag.clock import FakeClock
 from particle_diag.devices.batch import run_on_devices
 from particle_diag.devices.discovery import discover
 from particle_diag.devices.modes import change_mode, reset
@@ -22,8 +23,9 @@ def only(vb):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def bench(make_bench):  # type: ignore[no-untyped-def]
+    """Host and bench on one FakeClock: reset delays, re-enumeration and the host's timeouts pass in no wall time."""
     def make(spec: str):  # type: ignore[no-untyped-def]
-        return make_bench(spec, poll_interval_s=0.02, probe_timeout_s=1.0)
+        return make_bench(spec, poll_interval_s=0.02, probe_timeout_s=1.0, clock=FakeClock())
 
     return make
 

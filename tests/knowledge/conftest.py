@@ -6,18 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from particle_diag.knowledge import Knowledge, load
 from tests.knowledge import doctemplate as dt
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # CI keeps shared/ beside the clone: <clone>/../shared/reference/...
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 DOCUMENT = REFERENCE / "status-led-and-device-modes.md"
-
-
-@pytest.fixture(scope="session")
-def kb() -> Knowledge:
-    return load()
 
 
 @pytest.fixture(scope="session")
