@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING
 
 from particle_diag.errors import UsageError
@@ -111,8 +109,9 @@ def _parse(raw: dict) -> tuple[Platform, ...]:
 
 @cache
 def all_platforms() -> tuple[Platform, ...]:
-    text = resources.files("particle_diag.catalog.data").joinpath("platforms.toml").read_bytes()
-    return _parse(tomllib.loads(text.decode()))
+    from particle_diag.catalog.platform_table import TABLE  # data/platforms.toml, compiled (start-up time)
+
+    return _parse(TABLE)
 
 
 @cache

@@ -15,9 +15,10 @@ from particle_diag.errors import (
     PermissionDeniedError,
     TransferStallError,
 )
-from particle_diag.protocol import listening, messages
 from particle_diag.protocol.control import ControlClient
-from particle_diag.transport.serial import SerialConsole
+
+# Reply decoders (protocol.messages: protobuf), the console parser and pyserial are imported where they are used
+# (start-up time: a listing of DFU-mode devices needs none of them).
 
 
 def probe_mode(record: DeviceRecord, host: Host) -> None:
@@ -64,6 +65,8 @@ def _probe_with_requests(record: DeviceRecord, client: ControlClient, host: Host
     if reply.result != Result.OK:
         record.mode, record.status = "unknown", "unresponsive"
         return
+    from particle_diag.protocol import messages
+
     mode = messages.decode_reply(R.GET_DEVICE_MODE, reply.data).mode
     record.mode = record.status = mode
     failed = _failed_firmware(client) if mode == "normal" else None
@@ -81,6 +84,8 @@ def _failed_firmware(client: ControlClient) -> str | None:
     reply = client.request(R.GET_MODULE_INFO)
     if reply.result != Result.OK:
         return None
+    from particle_diag.protocol import messages
+
     modules = messages.decode_reply(R.GET_MODULE_INFO, reply.data).modules
     if any(m.type == "user_part" and m.failed_checks for m in modules):
         return "user firmware"
@@ -91,6 +96,9 @@ def _failed_firmware(client: ControlClient) -> str | None:
 
 def _probe_with_console(record: DeviceRecord, host: Host) -> None:
     """Firmware without control requests: only listening mode answers on the CDC port."""
+    from particle_diag.protocol import listening
+    from particle_diag.transport.serial import SerialConsole
+
     record.mode = record.status = "normal"
     if record.serial_port is None:
         record.mode = "unknown"
@@ -119,45 +127,38 @@ def _only_log_lines(text: str) -> bool:
     return bool(lines) and all(parse_log_line(line).is_log for line in lines[1:] or lines)
 
 
-def _dfu_protection(strings: tuple[str | None, list[str]]) -> tuple[str | None, str]:
-    """(open | protected | service | None, how it was told) from string 0xFA and the alt layouts."""
-    from particle_diag.protocol.memory_layout import parse_layout
+def _dfu_protection(record: DeviceRecord, host: Host, *, shared: bool) -> tuple[str | None, str]:
+    """(open | protected | service | None, how it was told): string 0xFA, else (older bootloaders) the alt
+    settings' layouts, which are read only then (one control transfer each)."""
     from particle_diag.protocol.protection import parse_protection_state
 
-    state, layouts = strings
-    reported = parse_protection_state(state)  # one `sm=` item of a `;` list, as particle-usb reads it
-    if reported is not None:
-        return reported, "dfu string 0xFA"
-    # older bootloaders: every segment erase-only ('b') means protected (raises for a non-DfuSe layout)
-    protected = bool(layouts) and all(parse_layout(s).protected for s in layouts if s)
-    return ("protected" if protected else "open"), "dfu layouts"
-
-
-def _dfu_strings(record: DeviceRecord, host: Host, *, shared: bool) -> tuple[str | None, list[str]]:
     with open_usb(record, host, shared=shared) as dev:
         # the bootloader pads the state to 8 characters with NULs ("sm=p\0\0\0\0", usbd_device.cpp)
-        return (dev.string(0xFA) or "").rstrip("\x00") or None, dev.interface_strings()
+        reported = parse_protection_state((dev.string(0xFA) or "").rstrip("\x00") or None)
+        if reported is not None:  # one `sm=` item of a `;` list, as particle-usb reads it
+            return reported, "dfu string 0xFA"
+        layouts = dev.interface_strings()
+    from particle_diag.protocol.memory_layout import parse_layout
+
+    # every segment erase-only ('b') means protected (raises for a non-DfuSe layout)
+    protected = bool(layouts) and all(parse_layout(s).protected for s in layouts if s)
+    return ("protected" if protected else "open"), "dfu layouts"
 
 
 def dfu_protection_state(record: DeviceRecord, host: Host) -> tuple[str | None, str]:
     """A DFU-mode device's protection state (open, protected, service) and its source, read while holding the
     device's lock (``pdiag protection``)."""
-    return _dfu_protection(_dfu_strings(record, host, shared=False))
+    return _dfu_protection(record, host, shared=False)
 
 
 def probe_dfu_protection(record: DeviceRecord, host: Host) -> None:
     """In DFU, string 0xFA says sm=p on protected 6.x bootloaders; older ones show all-'b' layouts."""
     try:
-        strings = _dfu_strings(record, host, shared=True)
+        protected = _dfu_protection(record, host, shared=True)[0] == "protected"
     except DeviceInUseError as exc:
         record.status, record.problem = "in-use", exc
         return
-    except PdiagError as exc:
-        record.problem = exc
-        return
-    try:
-        protected = _dfu_protection(strings)[0] == "protected"
-    except PdiagError as exc:  # a layout string that is not DfuSe: say so on the record, keep listing
+    except PdiagError as exc:  # unreadable, or a layout string that is not DfuSe: on the record, keep listing
         record.problem = exc
         return
     if protected:

@@ -1,5 +1,7 @@
 """USB CDC serial ports through pyserial: listing, the listening-mode console, and magic-baud pulses.
 
+pyserial is imported where a port is opened (``import serial`` in each function): on Linux listing reads sysfs.
+
 Safety rule: the console never opens a port at 14400 or 28800 baud, because on a Particle device those
 speeds are commands (DFU and listening mode: device-os ``system/src/system_update.cpp``
 system_lineCodingBitRateHandler, https://github.com/particle-iot/device-os).  Only ``pulse_magic_baud`` uses them, and
@@ -12,8 +14,6 @@ import errno
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import serial
 
 from particle_diag.catalog import timeouts
 from particle_diag.clock import SYSTEM_CLOCK, Clock
@@ -155,6 +155,8 @@ class SerialConsole:
         self.path = path
         self._clock = clock
         self._trace = trace
+        import serial  # pyserial only where a port is opened: listing ports reads sysfs
+
         try:
             self._port = serial.Serial(path, baud, timeout=timeouts.SERIAL_READ_POLL_S,
                                        write_timeout=timeouts.SERIAL_WRITE_S)
@@ -215,6 +217,8 @@ class SerialConsole:
             self._trace(f"serial {self.path} -> {data!r}")
         for t in tap.taps():
             t.serial_write(self.path, data)
+        import serial
+
         try:
             self._port.write(data)
             self._port.flush()
@@ -222,6 +226,8 @@ class SerialConsole:
             raise _translate(exc, self.path) from exc
 
     def _read(self) -> bytes:
+        import serial
+
         try:
             data = bytes(self._port.read(4096))
         except (serial.SerialException, OSError) as exc:
@@ -232,6 +238,8 @@ class SerialConsole:
         return data
 
     def close(self) -> None:
+        import serial
+
         for t in tap.taps():
             t.serial_close(self.path)
         try:
@@ -256,6 +264,8 @@ class SerialStream:
     def __init__(self, path: str, *, read_timeout_s: float, trace: Trace | None = None) -> None:
         self.path = path
         self._trace = trace
+        import serial
+
         try:
             self._port = serial.Serial(path, CONSOLE_BAUD, timeout=read_timeout_s,
                                        write_timeout=timeouts.SERIAL_WRITE_S)
@@ -267,6 +277,8 @@ class SerialStream:
             t.serial_open(path, CONSOLE_BAUD, None)
 
     def read(self) -> bytes:
+        import serial
+
         try:
             data = bytes(self._port.read(4096))
         except (serial.SerialException, OSError, TypeError) as exc:
@@ -290,6 +302,8 @@ class SerialStream:
             self._trace(f"serial {self.path} -> {data!r}")
         for t in tap.taps():
             t.serial_write(self.path, data)
+        import serial
+
         try:
             self._port.write(data)
             self._port.flush()
@@ -297,6 +311,8 @@ class SerialStream:
             raise _translate(exc, self.path) from exc
 
     def close(self) -> None:
+        import serial
+
         for t in tap.taps():
             t.serial_close(self.path)
         try:
@@ -315,6 +331,8 @@ def pulse_magic_baud(path: str, baud: int, trace: Trace | None = None) -> None:
         raise UsageError(f"{baud} is not a Particle mode-change baud rate", reference="usage.magic-baud")
     if trace:
         trace(f"serial {path} open at {baud} baud and close")
+    import serial
+
     try:
         port = serial.Serial(path, baud)
         port.close()

@@ -8,6 +8,9 @@ system, or from the ``libusb-package`` wheel where the system has none.  A pyusb
 from __future__ import annotations
 
 import errno
+import os
+import sys
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -34,15 +37,21 @@ Trace = Callable[[str], None]
 DEFAULT_TRANSFER_TIMEOUT_MS = timeouts.TRANSFER_MS
 
 _backend_cache: list[Any] = []
+_backend_lock = threading.Lock()
 
 
 def default_backend() -> Any:
-    """The system's libusb 1.0, else the copy bundled by libusb-package."""
+    """The system's libusb 1.0, else the copy bundled by libusb-package (loaded once, whichever thread asks)."""
+    with _backend_lock:
+        return _load_backend()
+
+
+def _load_backend() -> Any:
     if _backend_cache:
         return _backend_cache[0]
     import usb.backend.libusb1
 
-    backend = usb.backend.libusb1.get_backend()
+    backend = usb.backend.libusb1.get_backend(find_library=_find_libusb)
     if backend is None:
         try:
             import libusb_package
@@ -59,6 +68,25 @@ def default_backend() -> Any:
         )
     _backend_cache.append(backend)
     return backend
+
+
+LIBUSB_SONAME = "libusb-1.0.so.0"
+
+
+def _find_libusb(candidate: str) -> str | None:
+    """Where pyusb should load libusb from.  ctypes.util.find_library runs `ldconfig -p` (and maybe gcc) in a
+    subprocess, about 10 ms at every start; on Linux the dynamic loader finds libusb by its soname itself."""
+    import ctypes
+
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(LIBUSB_SONAME)
+            return LIBUSB_SONAME
+        except OSError:
+            pass
+    import ctypes.util
+
+    return ctypes.util.find_library(candidate)
 
 
 def usb_path(bus: int, port_numbers: Iterable[int] | None) -> str:
@@ -119,9 +147,66 @@ def functional_transfer_size(extra: bytes) -> int | None:
     return None
 
 
+SYS_USB_DEVICES = "/sys/bus/usb/devices"
+
+
+def sysfs_identities(vids: frozenset[int], paths: frozenset[str] | None = None,
+                     root: str = SYS_USB_DEVICES) -> list[UsbIdentity] | None:
+    """The devices of ``vids`` as the kernel lists them in sysfs, with the strings it read when they enumerated:
+    no control transfer and no libusb (a device that is not ours is never opened, not even by the kernel's
+    side of libusb).  None where there is no sysfs (not Linux).
+
+    The USB port path is the sysfs name (``1-2.3``, as ``usb_path`` builds it); a device node pdiag may not
+    open carries the PermissionDeniedError libusb would raise, so a listing says "inaccessible" as before.
+    """
+    try:
+        names = sorted(os.listdir(root))
+    except OSError:
+        return None
+    found = []
+    for name in names:
+        if ":" in name or not name[:1].isdigit():  # interfaces (1-2:1.0) and root hubs (usb1)
+            continue
+        if paths is not None and name not in paths:
+            continue
+        identity = _sysfs_identity(os.path.join(root, name), name, vids)
+        if identity is not None:
+            found.append(identity)
+    return found
+
+
+def _attribute(directory: str, name: str) -> str | None:
+    try:
+        with open(os.path.join(directory, name), encoding="utf-8", errors="replace") as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def _sysfs_identity(directory: str, path: str, vids: frozenset[int]) -> UsbIdentity | None:
+    try:
+        vid = int(_attribute(directory, "idVendor") or "", 16)
+        if vid not in vids:
+            return None
+        pid = int(_attribute(directory, "idProduct") or "", 16)
+        bus, address = int(_attribute(directory, "busnum") or ""), int(_attribute(directory, "devnum") or "")
+    except ValueError:
+        return None  # it left the bus while it was read
+    node = f"/dev/bus/usb/{bus:03d}/{address:03d}"
+    error: PdiagError | None = None
+    if not os.access(node, os.F_OK):  # as libusb's open: ENOENT (udev has not made the node yet, or it left)
+        error = DeviceGoneError(f"reading USB device {path}: the device was disconnected")
+    elif not os.access(node, os.R_OK | os.W_OK):
+        error = PermissionDeniedError(f"reading USB device {path}: permission denied opening the USB device")
+    return UsbIdentity(vid, pid, bus, address, path, _attribute(directory, "serial"),
+                       _attribute(directory, "product"), _attribute(directory, "manufacturer"), error)
+
+
 class UsbBus:
     def __init__(self, backend: Any = None, trace: Trace | None = None,
                  observe: Callable[[Any], Any] | None = None) -> None:
+        # This computer's USB (no backend given, nothing recorded): devices are listed from sysfs where it exists.
+        self._system = backend is None and observe is None
         self._backend = backend
         self._trace = trace
         # `observe` wraps the backend once it is known (``--record``: transport.recording.RecordingBackend),
@@ -147,6 +232,10 @@ class UsbBus:
     def enumerate(self, vids: frozenset[int], paths: frozenset[str] | None = None) -> list[UsbIdentity]:
         """Particle devices on the bus with their strings; ``paths`` limits it to those USB port paths (the
         strings of other devices are then not read: no control transfer reaches them)."""
+        if self._system:
+            from_sysfs = sysfs_identities(vids, paths)
+            if from_sysfs is not None:
+                return from_sysfs
         out = []
         for dev in self._find(vids):
             path = usb_path(dev.bus, dev.port_numbers)

@@ -54,6 +54,19 @@ def test_serial_ports_from_sysfs_are_those_pyserial_lists(sim_run) -> None:
     assert result.stdout.split() == ["3", "True"], result.output  # the Argon in DFU has no port
 
 
+def test_usb_devices_from_sysfs_are_those_libusb_lists(sim_run) -> None:
+    """pdiag lists USB devices from sysfs (no control transfer, no libusb): the same identities libusb reads."""
+    code = ("from particle_diag.catalog.platforms import particle_vids\n"
+            "from particle_diag.transport.usb import UsbBus, default_backend\n"
+            "vids = particle_vids()\n"
+            "ours = sorted(UsbBus().enumerate(vids), key=lambda i: i.path)\n"
+            "libusb = sorted(UsbBus(default_backend()).enumerate(vids), key=lambda i: i.path)\n"
+            "print(len(ours), ours == libusb, ours[0].serial[:8], ours[0].product)\n")
+    result = sim_run("boron,argon:dfu,electron,p2:listening", sys.executable, "-c", code)
+    assert result.returncode == 0, result.output
+    assert result.stdout.split() == ["4", "True", "e00fce68", "Boron", "CDC", "Mode"], result.output
+
+
 def test_exit_code_is_the_commands(sim_run) -> None:
     assert sim_run("boron", "sh", "-c", "exit 7").returncode == 7
     assert sim_run("boron", "true").returncode == 0
