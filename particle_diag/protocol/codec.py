@@ -8,8 +8,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from google.protobuf.message import DecodeError, Message
-
 from particle_diag.catalog.requests import RequestType
 from particle_diag.errors import ProtocolError
 
@@ -46,6 +44,58 @@ def parse_mac(mac: str | None) -> bytes:
         raise ValueError(f"not a MAC address: {mac!r}") from exc
 
 
+# ---- the messages of control.proto -------------------------------------------------------------------------
+class ProtoRef:
+    """A message of one of pdiag's .proto files by name.  Replies are decoded by protocol.wire; building one (a
+    request with fields, a virtual device's reply) calls protobuf's class, which is imported only then (start-up
+    time)."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module = module  # the generated module in protocol/pb, e.g. "control_pb2"
+        self.name = name  # relative to the .proto's package; nested messages dotted
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr[:1].isupper() and attr != "DESCRIPTOR":  # a nested message: FirmwareModule.Dependency
+            return ProtoRef(self.module, f"{self.name}.{attr}")
+        return getattr(self.resolve(), attr)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.resolve()(*args, **kwargs)
+
+    @property
+    def full_name(self) -> str:
+        from particle_diag.protocol.pb.wire_schema import PACKAGES
+
+        return f"{PACKAGES[self.module]}.{self.name}"
+
+    def resolve(self) -> Any:
+        """protobuf's generated class."""
+        import importlib
+
+        found: Any = importlib.import_module(f"particle_diag.protocol.pb.{self.module}")
+        for part in self.name.split("."):
+            found = getattr(found, part)
+        return found
+
+    def __repr__(self) -> str:
+        return f"ProtoRef({self.module!r}, {self.name!r})"
+
+
+class _Messages:
+    """Stands in for a generated module in the codec tables: ``pb.GetDeviceModeReply`` is a ProtoRef."""
+
+    def __init__(self, module: str) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> ProtoRef:
+        return ProtoRef(self._module, name)
+
+
+def messages_of(module: str) -> Any:
+    """The messages of ``protocol/pb/<module>.py`` (``"control_pb2"``), without importing protobuf."""
+    return _Messages(module)
+
+
 # ---- the codec table ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ReplyCodec:
@@ -59,26 +109,43 @@ class ReplyCodec:
 class RequestSpec:
     id: int
     name: str
-    request: type[Message] | None  # None: the request payload must be empty
+    request: ProtoRef | None  # None: the request payload must be empty
     reply: ReplyCodec
 
 
-def parse_message(cls: type[Message], payload: bytes) -> Any:
+def read_message(ref: ProtoRef, payload: bytes) -> Any:
+    """Host side: a reply's bytes as a read-only message (protocol.wire, no protobuf runtime)."""
+    from particle_diag.protocol.wire import WireError, decode
+
     try:
-        return cls.FromString(bytes(payload))
+        return decode(ref.full_name, payload)
+    except WireError as exc:
+        raise _undecodable(ref.name, payload, exc) from exc
+
+
+def parse_message(ref: ProtoRef, payload: bytes) -> Any:
+    """Device side: the bytes as protobuf's message object (the virtual devices read requests so)."""
+    from google.protobuf.message import DecodeError
+
+    try:
+        return ref.resolve().FromString(bytes(payload))
     except (DecodeError, UnicodeDecodeError, ValueError) as exc:
-        raise ProtocolError(f"could not decode {cls.DESCRIPTOR.name} ({len(payload)} bytes: "
-                            f"{bytes(payload[:32]).hex()}): {exc}") from exc
+        raise _undecodable(ref.name, payload, exc) from exc
 
 
-def proto_codec(cls: type[Message], py_type: type, to_py: Callable[[Any], Any],
-                 from_py: Callable[[Any], Message]) -> ReplyCodec:
+def _undecodable(name: str, payload: bytes, exc: Exception) -> ProtocolError:
+    return ProtocolError(f"could not decode {name.rsplit('.', 1)[-1]} ({len(payload)} bytes: "
+                         f"{bytes(payload[:32]).hex()}): {exc}")
+
+
+def proto_codec(ref: ProtoRef, py_type: type, to_py: Callable[[Any], Any],
+                 from_py: Callable[[Any], Any]) -> ReplyCodec:
     def decode(payload: bytes) -> Any:
-        return to_py(parse_message(cls, payload))
+        return to_py(read_message(ref, payload))
 
     def encode(value: Any) -> bytes:
         if not isinstance(value, py_type):
-            raise TypeError(f"{cls.DESCRIPTOR.name} is built from a {py_type.__name__}, not {value!r}")
+            raise TypeError(f"{ref.name} is built from a {py_type.__name__}, not {value!r}")
         return from_py(value).SerializeToString()
 
     return ReplyCodec(decode, encode)
@@ -97,7 +164,7 @@ def _no_reply_encode(value: None) -> bytes:
 NO_REPLY = ReplyCodec(_no_reply_decode, _no_reply_encode)
 
 
-def request_spec(type_id: RequestType, request: type[Message] | None, reply: ReplyCodec) -> RequestSpec:
+def request_spec(type_id: RequestType, request: ProtoRef | None, reply: ReplyCodec) -> RequestSpec:
     return RequestSpec(int(type_id), type_id.name, request, reply)
 
 

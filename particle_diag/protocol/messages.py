@@ -7,7 +7,9 @@ https://github.com/particle-iot/device-os-protobuf; the handlers in device-os ``
 
 The host encodes requests and decodes replies; the virtual device decodes requests and encodes replies with
 the same table, so both sides agree by construction.  ``REQUESTS`` is data: each ``RequestSpec`` names its
-request message (``None`` = empty payload) and the codec of its reply.
+request message (``None`` = empty payload) and the codec of its reply.  Replies are read by protocol.wire (no
+protobuf runtime: start-up time); building a message (a request with fields, a virtual device's reply) uses
+protobuf, imported then (``pb`` names the messages of control.proto, codec.ProtoRef).
 
 Replies follow proto3: a default field is not sent, so a zero-length reply decodes to all defaults
 (an empty GetDeviceModeReply means NORMAL mode: particle-usb ``getDeviceMode``).  Bytes that do not decode raise
@@ -19,13 +21,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from particle_diag.catalog.diagnostics import LEGACY_TERMINATOR
 from particle_diag.catalog.module_functions import ModuleDependency
 from particle_diag.catalog.requests import RequestType
 from particle_diag.errors import ProtocolError
-from particle_diag.protocol import toolkit_messages
 from particle_diag.protocol.codec import (
     NO_REPLY,
     ReplyCodec,
@@ -33,13 +34,15 @@ from particle_diag.protocol.codec import (
     enum_name,
     enum_value,
     format_mac,
+    messages_of,
     parse_mac,
     parse_message,
     proto_codec,
     request_spec,
 )
-from particle_diag.protocol.pb import control_pb2 as pb
-from particle_diag.protocol.pb import firmware_update_pb2 as fw
+
+pb = messages_of("control_pb2")  # the messages of control.proto and firmware_update.proto (codec.ProtoRef)
+fw = messages_of("firmware_update_pb2")
 
 # ---- enum names ------------------------------------------------------------------------------------------
 # The two module-info formats number module types differently (describe.proto FirmwareModule.Type, storage.proto
@@ -294,6 +297,8 @@ def parse_diagnostics_json(text: str) -> DiagnosticInfo:
     data = load_device_json(text, "diagnostics")
     if not isinstance(data, dict):
         raise ProtocolError(f"diagnostics JSON is not an object: {text[:80]!r}")
+    from particle_diag.catalog.diagnostics import LEGACY_TERMINATOR
+
     values: dict[str, int | float] = {}
     errors: dict[str, int] = {}
     for name, value in data.items():
@@ -311,6 +316,8 @@ def parse_diagnostics_json(text: str) -> DiagnosticInfo:
 def diagnostics_json(info: DiagnosticInfo, *, terminator: bool = False) -> str:
     """The compact JSON Device OS prints (values, then failed sources as ``{"err":code}``), with the legacy
     ``"_":""`` trailer when ``terminator`` (Device OS < 2.2.0 and 3.0-3.1)."""
+    from particle_diag.catalog.diagnostics import LEGACY_TERMINATOR
+
     data: dict[str, object] = {**info.values, **{k: {"err": v} for k, v in info.errors.items()}}
     if terminator:
         data[LEGACY_TERMINATOR] = ""
@@ -387,7 +394,7 @@ def _interface_from_py(v: NetworkInterface) -> pb.NetworkGetInterfaceReply:
 
 
 R = RequestType
-REQUESTS: dict[int, RequestSpec] = {s.id: s for s in (
+_CORE: dict[int, RequestSpec] = {s.id: s for s in (
     request_spec(R.DEVICE_ID, pb.GetDeviceIdRequest, proto_codec(
         pb.GetDeviceIdReply, DeviceId, lambda r: DeviceId(r.id), lambda v: pb.GetDeviceIdReply(id=v.id))),
     request_spec(R.SERIAL_NUMBER, pb.GetSerialNumberRequest, proto_codec(
@@ -439,15 +446,27 @@ REQUESTS: dict[int, RequestSpec] = {s.id: s for s in (
 del R
 
 
-# The bench-toolkit requests (setup done, server, rainbow signal, Wi-Fi, cellular) live in their own module.
-REQUESTS.update({s.id: s for s in toolkit_messages.SPECS})
+
+@cache
+def _all_requests() -> dict[int, RequestSpec]:
+    """With the bench-toolkit requests (setup done, server, rainbow signal, Wi-Fi, cellular), which live in their
+    own module and are imported when first needed: listing devices uses only the core requests (start-up time)."""
+    from particle_diag.protocol import toolkit_messages
+
+    return {**_CORE, **{s.id: s for s in toolkit_messages.SPECS}}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "REQUESTS":  # every request with a codec (the table is complete once asked for as a whole)
+        return _all_requests()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def spec_for(type_id: int) -> RequestSpec:
-    try:
-        return REQUESTS[type_id]
-    except KeyError:
-        raise ValueError(f"control request {type_id} has no codec in protocol.messages") from None
+    spec = _CORE.get(type_id) or _all_requests().get(type_id)
+    if spec is None:
+        raise ValueError(f"control request {type_id} has no codec in protocol.messages")
+    return spec
 
 
 # ---- the four directions -----------------------------------------------------------------------------------
@@ -458,6 +477,8 @@ def encode_request(type_id: int, **fields: Any) -> bytes:
         if fields:
             raise ValueError(f"{spec.name} takes no fields, got {sorted(fields)}")
         return b""
+    if not fields:
+        return b""  # proto3: a message with every field at its default is encoded as nothing
     return spec.request(**fields).SerializeToString()
 
 

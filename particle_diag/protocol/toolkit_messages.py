@@ -19,11 +19,13 @@ from particle_diag.protocol.codec import (
     enum_name,
     enum_value,
     format_mac,
+    messages_of,
     parse_mac,
     proto_codec,
     request_spec,
 )
-from particle_diag.protocol.pb import control_pb2 as pb
+
+pb = messages_of("control_pb2")
 
 SERVER_PROTOCOLS: dict[int, str] = {0: "invalid", 1: "tcp", 2: "udp"}
 # SecurityKeyType: the values of Device OS's security_key_type enum (control/config.proto)
