@@ -136,14 +136,28 @@ def server_settings(device: VirtualDevice) -> None:
 
 
 def server_key(device: VirtualDevice) -> bytes:
-    """A DER public key in the shape Device OS stores (EC P-256 SubjectPublicKeyInfo for UDP, RSA for TCP):
-    made-up key material, deterministic per device; a +wrongserver device holds a different one."""
+    """A DER public key in the shape Device OS stores (an EC P-256 SubjectPublicKeyInfo of 91 bytes for UDP, an
+    RSA-2048 one of 294 bytes for TCP, as ota_flash_hal.h sizes them): made-up key material, deterministic per
+    server address, so a +wrongserver device holds a different one."""
     import hashlib
 
     seed = f"server-key:{device.firmware.server_address}".encode()
-    body = (hashlib.sha256(seed).digest() + hashlib.sha256(seed + b"2").digest())[:64]
-    ec_prefix = bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d03010703420004")  # X.509 SPKI, P-256
-    return ec_prefix + body
+    material = b"".join(hashlib.sha256(seed + bytes([i])).digest() for i in range(8))
+    if device.firmware.server_protocol == "tcp":  # X.509 SPKI headers, rsaEncryption with e = 65537
+        return (bytes.fromhex("30820122300d06092a864886f70d01010105000382010f003082010a0282010100") + material
+                + bytes.fromhex("0203010001"))
+    return bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d03010703420004") + material[:64]
+
+
+def write_dct(device: VirtualDevice, dct_flash: VirtualFlash) -> None:
+    """The server key and address into the virtual DCT (DFU alt 1), where Device OS keeps them (catalog/dct.py)."""
+    from particle_diag.catalog import dct
+    from particle_diag.protocol.dct import encode_server_address
+
+    fw = device.firmware
+    key_at, key_size, address_at = dct.SERVER[fw.server_protocol]
+    dct_flash.poke(key_at, server_key(device).ljust(key_size, b"\xff"))
+    dct_flash.poke(address_at, encode_server_address(fw.server_address, fw.server_port))
 
 
 def _toolkit_request(device: VirtualDevice, type_id: int, payload: bytes) -> tuple[int, bytes] | None:
@@ -297,6 +311,8 @@ def flash_target(device: VirtualDevice) -> DfuTarget:
         )
         if target.flashes:
             flash_image.populate(target.flashes[0], device.platform.id, module_plan(device), _seed(device))
+        if len(target.flashes) > 1:
+            write_dct(device, target.flashes[1])
         device._dfu_target = target
     return target
 

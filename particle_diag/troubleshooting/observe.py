@@ -186,7 +186,7 @@ def observe_device(record: DeviceRecord, host: Host) -> Observation:
             base["iccid_readable"] = True if ident.iccid else (
                 False if any(n.startswith("ICCID not readable") for n in ident.notes) else None)
         base.update(_read_over_usb(record, host, notes))
-        if record.mode in ("normal", "listening", "safe"):
+        if record.mode in ("normal", "listening", "safe", "dfu"):  # DFU: from the DCT (devices/server.py)
             base.update(_server_facts(record, host, notes))
         if record.mode != "dfu":
             base["device_unresponsive"] = False
