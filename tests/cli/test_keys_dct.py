@@ -3,22 +3,11 @@ uses it: the Gen 3 devices whose control requests cannot say where they connect.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from particle_diag.catalog import dct
 from particle_diag.protocol.dct import der_length, encode_server_address, server_address
-from particle_diag.sim.bench import Bench
 from particle_diag.sim.spec import parse_spec
-
-
-@pytest.fixture
-def benches() -> Iterator[list[Bench]]:
-    seen: list[Bench] = []
-    Bench.observers.append(seen.append)
-    yield seen
-    Bench.observers.remove(seen.append)
 
 
 def test_keys_reads_the_dct_of_dfu_devices_and_writes_nothing(pdiag, benches):
