@@ -62,7 +62,7 @@ FAILING = [
     ["vitals", "zzzz"],
     ["vitals", "e00fce68f1"],
     ["net", "zzzz"],
-    ["keys", "e00fce68f1"],
+    ["keys", "zzzz"],
     ["protection", "zzzz"],
     ["locate", "e00fce68f1"],
     ["locate", "--cycle", "--off"],
