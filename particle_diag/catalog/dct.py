@@ -3,9 +3,10 @@
 Offsets in the DCT alt (``application_dct_t``), the same on Gen 2 STM32, Gen 3 nRF52840 and rtl872x: device-os
 ``platform/MCU/STM32F2xx/SPARK_Firmware_Driver/inc/dct.h`` at v3.3.1 asserts them
 (``STATIC_ASSERT_DCT_OFFSET(alt_server_public_key, 3298)``, ``alt_server_address, 3490``); the nRF52840 and
-rtl872x ``platform/MCU/*/inc/dct.h`` (develop) lay the struct out identically; particle-cli reads the same
-offsets (``src/lib/device-specs.js``, reference §1.4).  TCP (Photon, P1): the server key at ``server_public_key``
-(2082, 768 bytes reserved, an RSA key of 294 DER bytes) and its address 384 bytes in (``DCT_SERVER_ADDRESS_OFFSET``).
+rtl872x ``platform/MCU/*/inc/dct.h`` (develop) lay the struct out identically
+(https://github.com/particle-iot/device-os); particle-cli reads the same offsets (``src/lib/device-specs.js``,
+https://github.com/particle-iot/particle-cli).  TCP (Photon, P1): the server key at ``server_public_key`` (2082,
+768 bytes reserved, an RSA key of 294 DER bytes) and its address 384 bytes in (``DCT_SERVER_ADDRESS_OFFSET``).
 UDP (every other platform): ``alt_server_public_key`` (192 bytes, an EC P-256 key of 91 DER bytes) and
 ``alt_server_address``.
 
