@@ -10,12 +10,11 @@ or a file) and JSON is always strict JSON: ``NaN``/``Infinity`` (a device may se
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import sys
 from typing import Any
 
+from particle_diag.transport.redact import json_dumps as dumps
 from particle_diag.transport.redact import redact
 
 SCHEMA = "pdiag/1"
@@ -24,33 +23,6 @@ SCHEMA = "pdiag/1"
 def envelope(command: str, data: Any, error: dict[str, str] | None = None, ok: bool | None = None) -> dict:
     return {"schema": SCHEMA, "command": command, "ok": error is None if ok is None else ok,
             "data": data, "error": error}
-
-
-def json_safe(value: Any) -> Any:
-    """``value`` with non-finite floats as None, every string redacted, and keys made strings."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {_key(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    if value is None or isinstance(value, bool | int):
-        return value
-    return redact(str(value))  # what json.dumps(default=str) would print, redacted
-
-
-def _key(key: Any) -> Any:
-    if key is None or isinstance(key, bool | int):
-        return key
-    return redact(str(key))
-
-
-def dumps(obj: Any, *, indent: int | None = None) -> str:
-    """The one JSON encoder of pdiag's output: strict (no NaN/Infinity) and redacted."""
-    separators = None if indent is not None else (",", ":")
-    return json.dumps(json_safe(obj), indent=indent, allow_nan=False, separators=separators)
 
 
 def print_json(obj: dict) -> None:

@@ -124,31 +124,6 @@ def render_sos(data: dict[str, Any], state: AppState) -> None:
     _actions(out, ["pdiag enter safe", "pdiag doctor"], "")
 
 
-def describe_observation(obs: Observation) -> str:
-    """One line: which device and what USB says about it."""
-    r, f = obs.record, obs.facts
-    if r is None:
-        return "No Particle device found on USB."
-    name = r.platform.display if r.platform else "unknown platform"
-    parts = [f"{name} {r.device_id or '?'}" + (f" ({r.usb.path})" if r.usb else "")]
-    if f.permission_denied:
-        parts.append("cannot be opened (permission denied)")
-    elif f.device_unresponsive:
-        parts.append("does not answer over USB")
-    else:
-        parts.append(f"{f.mode} mode")
-        if f.device_os:
-            parts.append(f"Device OS {f.device_os}")
-        if f.cloud_status:
-            parts.append(f"cloud {f.cloud_status}")
-        if f.modules is not None:
-            bad = [m for m in f.modules if not m.valid]
-            parts.append("modules valid" if not bad else
-                         "failed modules: " + ", ".join(f"{m.type} {m.index} ({'/'.join(m.failed_checks)})"
-                                                        for m in bad))
-    return ", ".join(parts)
-
-
 def describe_host(host: dict[str, Any]) -> str:
     parts = []
     if host.get("libusb_present") is not None:
@@ -178,8 +153,11 @@ def render_findings(out, findings: list[Finding], indent: str = "") -> None:  # 
         out.print()
 
 
+
 def render_doctor(inp: DoctorInput, results: list[tuple[Observation, list[Finding]]], state: AppState,
                   simulated: bool) -> None:
+    from particle_diag.troubleshooting.observe import describe_observation
+
     out = _out(state)
     host = "virtual bench" if simulated else "this computer"
     out.print(f"[bold]Host ({host}):[/] {escape(describe_host(inp.host))}")

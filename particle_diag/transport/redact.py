@@ -19,9 +19,12 @@ reply quoted by an error message.
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import threading
 from collections.abc import Iterable
+from typing import Any
 
 # A key names a secret when it contains one of these words, or is exactly one of SECRET_KEYS.
 SECRET_WORDS = ("secret", "password", "passphrase", "private key")
@@ -168,3 +171,31 @@ class LineRedactor:
     def flush(self) -> str:
         rest, self._pending = self._pending, ""
         return redact(rest)
+
+
+# -- JSON that leaves the process ----------------------------------------------------------------------------
+def json_safe(value: Any) -> Any:
+    """``value`` with non-finite floats as None, every string redacted, and keys made strings."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {_key(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if value is None or isinstance(value, bool | int):
+        return value
+    return redact(str(value))  # what json.dumps(default=str) would print, redacted
+
+
+def _key(key: Any) -> Any:
+    if key is None or isinstance(key, bool | int):
+        return key
+    return redact(str(key))
+
+
+def json_dumps(obj: Any, *, indent: int | None = None) -> str:
+    """The one JSON encoder of pdiag's output: strict (no NaN/Infinity) and redacted."""
+    separators = None if indent is not None else (",", ":")
+    return json.dumps(json_safe(obj), indent=indent, allow_nan=False, separators=separators)

@@ -232,3 +232,28 @@ def collect(host: Host, selectors: list[str], *, all_devices: bool = False, led:
         obs.notes = notes + obs.notes
         observations.append(obs)
     return DoctorInput(hf, observations, len(records))
+
+
+def describe_observation(obs: Observation) -> str:
+    """One line: which device and what USB says about it."""
+    r, f = obs.record, obs.facts
+    if r is None:
+        return "No Particle device found on USB."
+    name = r.platform.display if r.platform else "unknown platform"
+    parts = [f"{name} {r.device_id or '?'}" + (f" ({r.usb.path})" if r.usb else "")]
+    if f.permission_denied:
+        parts.append("cannot be opened (permission denied)")
+    elif f.device_unresponsive:
+        parts.append("does not answer over USB")
+    else:
+        parts.append(f"{f.mode} mode")
+        if f.device_os:
+            parts.append(f"Device OS {f.device_os}")
+        if f.cloud_status:
+            parts.append(f"cloud {f.cloud_status}")
+        if f.modules is not None:
+            bad = [m for m in f.modules if not m.valid]
+            parts.append("modules valid" if not bad else
+                         "failed modules: " + ", ".join(f"{m.type} {m.index} ({'/'.join(m.failed_checks)})"
+                                                        for m in bad))
+    return ", ".join(parts)

@@ -6,14 +6,10 @@ import json
 
 import pytest
 
-from particle_diag.cli.troubleshoot_session import (
-    ActionOutcome,
-    Recheck,
-    Session,
-    drive,
-    report_markdown,
-    save_report,
-)
+from particle_diag.cli.troubleshoot_drive import drive
+from particle_diag.troubleshooting.actions import ActionOutcome, DeviceAction, Recheck
+from particle_diag.troubleshooting.report import report_markdown, save_report
+from particle_diag.troubleshooting.session import Session
 from particle_diag.rules.engine import Facts, evaluate
 
 
@@ -115,9 +111,9 @@ def test_then_count_choices_come_from_the_knowledge(kb):
 def test_actions_are_offered_run_and_the_device_rechecked(kb):
     ran = []
 
-    def run(command: str) -> ActionOutcome:
-        ran.append(command)
-        return ActionOutcome(command, True, [f"{command}: ok"])
+    def run(action: DeviceAction) -> ActionOutcome:
+        ran.append(action.command)
+        return ActionOutcome(action, True, [f"{action.command}: ok"])
 
     after = evaluate(Facts(platform="boron", mode="normal", cloud_status="connected"), kb)
     before = evaluate(Facts(platform="boron", mode="listening"), kb)
@@ -294,3 +290,44 @@ def test_led_given_before_the_device_is_known_is_used_after_it(kb):
     assert s.current().id == "device"
     s.answer("argon")
     assert s.current().id == "follow-up"
+
+
+def test_the_commands_the_knowledge_names_become_typed_actions() -> None:
+    from particle_diag.troubleshooting.actions import runnable
+
+    assert runnable("pdiag enter dfu") == DeviceAction("enter", "dfu")
+    assert runnable("pdiag reset") == DeviceAction("reset") and DeviceAction("reset").command == "pdiag reset"
+    assert runnable("pdiag doctor") is None and runnable(None) is None  # named in steps, not carried out
+
+
+def test_the_device_link_carries_out_actions_on_the_attached_device(make_bench, kb) -> None:
+    from particle_diag.clock import FakeClock
+    from particle_diag.devices.discovery import discover
+    from particle_diag.troubleshooting.actions import DeviceLink
+
+    vb = make_bench("boron", clock=FakeClock(), poll_interval_s=0.02)
+    link = DeviceLink(vb.host, discover(vb.host)[0], kb)
+    identified = link.run(DeviceAction("identify"))
+    assert identified.ok and identified.lines[0].startswith(f"device ID {vb.device().device_id}, boron, normal mode")
+    entered = link.run(DeviceAction("enter", "dfu"))
+    assert entered.ok and entered.lines[0].startswith("normal -> dfu") and vb.device().mode == "dfu"
+    assert link.record.mode == "dfu"  # the link follows the device to its new address
+    assert link.run(DeviceAction("reset")).ok and vb.device().mode == "normal"
+    read = link.run(DeviceAction("vitals"))
+    assert read.ok and read.lines[0].startswith("signal ")
+    assert link.recheck().summary.startswith(f"Boron {vb.device().device_id}")
+
+
+def test_a_report_never_replaces_a_file_without_consent(kb, tmp_path) -> None:
+    from particle_diag.errors import ConsentRequiredError
+    from particle_diag.troubleshooting.report import check_report_paths
+
+    s = Session(kb, device=kb.device("boron"), save_wanted=False)
+    (tmp_path / "ticket.json").write_text("mine")
+    with pytest.raises(ConsentRequiredError):
+        check_report_paths(tmp_path / "ticket")
+    with pytest.raises(ConsentRequiredError):
+        save_report(s.report(), tmp_path / "ticket")
+    assert not (tmp_path / "ticket.md").exists() and (tmp_path / "ticket.json").read_text() == "mine"
+    save_report(s.report(), tmp_path / "ticket", overwrite=True)
+    assert json.loads((tmp_path / "ticket.json").read_text())["schema"] == "pdiag-troubleshoot/1"

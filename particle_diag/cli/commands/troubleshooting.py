@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from particle_diag.cli.commands.inventory import AllOpt, DeviceArg
+from particle_diag.cli.consent import YesOpt
 from particle_diag.cli.state import AppState
 
 if TYPE_CHECKING:
-    from particle_diag.cli.troubleshoot_session import ActionOutcome, Recheck
-    from particle_diag.devices.record import DeviceRecord
-    from particle_diag.knowledge.model import Device, Knowledge
+    from particle_diag.knowledge.model import Knowledge
+    from particle_diag.troubleshooting.actions import DeviceLink
+    from particle_diag.troubleshooting.session import Session
 
 PlatformOpt = Annotated[str | None, typer.Option(
     "--platform", "-p", metavar="PLATFORM",
@@ -190,38 +191,40 @@ def troubleshoot_command(
     led: Annotated[str | None, typer.Option("--led", metavar="DESCRIPTION",
                                             help="Start from what the LED does, in your own words "
                                                  "(e.g. 'blinked magenta, then yellow').")] = None,
+    yes: YesOpt = False,
 ) -> None:
     from datetime import UTC, datetime
 
     from particle_diag import __version__
+    from particle_diag.cli.consent import obtain
     from particle_diag.cli.led_player import LedPlayer, TerminalKeys, cbreak
     from particle_diag.cli.terminal import Terminal, is_interactive
-    from particle_diag.cli.troubleshoot_session import Session, drive, save_report
+    from particle_diag.cli.troubleshoot_drive import drive
     from particle_diag.clock import SystemClock
     from particle_diag.errors import UsageError
+    from particle_diag.troubleshooting.report import check_report_paths
+    from particle_diag.troubleshooting.session import Session, led_device
 
     state: AppState = ctx.obj
     if state.json or not is_interactive():
         raise UsageError("pdiag troubleshoot is interactive: it needs a terminal for input and output",
                          "In scripts use `pdiag led DESCRIPTION` or `pdiag doctor` (both with --json).",
                          reference="usage.interactive")
+    yes = yes or state.yes
+    overwrite = report is not None and obtain(lambda consent: check_report_paths(report, overwrite=consent), yes)
     kb = _kb()
     term = Terminal(color=state.color)
     dev = kb.device(device) if device else None
-    link = _DeviceLink.attach(state, devices or [], term)
-    findings_before = []
-    device_info = None
+    link = _attach(state, devices or [], term, kb)
     if link is not None:
-        device_info = link.record.to_dict()
         term.say(term.bold(f"pdiag troubleshoot: {link.record.label}"))
-        findings_before = link.findings()
         if dev is None and link.record.platform is not None:
-            dev = _knowledge_device(kb, link.record.platform.name)
+            dev = led_device(kb, link.record.platform.name)
     else:
         term.say(term.bold("pdiag troubleshoot") + " (no device attached: describing the LED only)")
     now = datetime.now(UTC)
-    session = Session(kb, device=dev, ask_device=dev is None, device_info=device_info,
-                      findings_before=findings_before,
+    session = Session(kb, device=dev, ask_device=dev is None, device_info=link.record.to_dict() if link else None,
+                      findings_before=link.findings() if link else [],
                       run_action=link.run if link else None, recheck=link.recheck if link else None,
                       save_wanted=True if report else None,
                       default_report_path=f"pdiag-report-{now:%Y%m%d-%H%M%S}.md",
@@ -234,110 +237,46 @@ def troubleshoot_command(
             return player.play(prompt.signature, prompt.label) == "y"
 
     drive(session, term, look)
-    path = report or session.report_path
-    if path:
-        md, js = save_report(session.report(), path)
-        term.say(f"Report saved: {md} and {js}")
+    _save(session, report, overwrite, yes, term)
     term.say("Done.")
 
 
-def _knowledge_device(kb: Knowledge, platform: str) -> Device | None:
-    from particle_diag.errors import PdiagError
+def _attach(state: AppState, selectors: list[str], term: Any, kb: Knowledge) -> DeviceLink | None:
+    """The device the session is about: the one attached, the one named, or the one the person picks."""
+    from particle_diag.devices.discovery import discover
+    from particle_diag.devices.select import select
+    from particle_diag.errors import AmbiguousSelectionError
+    from particle_diag.troubleshooting.actions import DeviceLink
 
-    try:
-        d = kb.device(platform)
-    except PdiagError:
+    records = discover(state.host)
+    if not records and not selectors:
         return None
-    return d if d.led_scheme == "particle" else None
+    try:
+        chosen = select(records, selectors)
+    except AmbiguousSelectionError:
+        if selectors:
+            raise
+        key = term.ask_choice("Several devices are attached. Which one are you troubleshooting?",
+                              [(str(i), r.label) for i, r in enumerate(records)])
+        chosen = [records[int(key)]]
+    return DeviceLink(state.host, chosen[0], kb)
 
 
-class _DeviceLink:
-    """The attached device as the troubleshooting session sees it: run pdiag actions, check it again."""
+def _save(session: Session, report: str | None, overwrite: bool, yes: bool, term: Any) -> None:
+    """--report was checked before the session; a path typed at the end is checked now (asking before replacing
+    a file)."""
+    from particle_diag.cli.consent import obtain
+    from particle_diag.errors import PdiagError
+    from particle_diag.troubleshooting.report import check_report_paths, save_report
 
-    def __init__(self, state: AppState, record: DeviceRecord) -> None:
-        self.state = state
-        self.record = record
-
-    @classmethod
-    def attach(cls, state: AppState, selectors: list[str], term: Any) -> _DeviceLink | None:
-        from particle_diag.devices.discovery import discover
-        from particle_diag.devices.select import select
-        from particle_diag.errors import AmbiguousSelectionError
-
-        records = discover(state.host)
-        if not records and not selectors:
-            return None
-        try:
-            chosen = select(records, selectors)
-        except AmbiguousSelectionError:
-            if selectors:
-                raise
-            key = term.ask_choice("Several devices are attached. Which one are you troubleshooting?",
-                                  [(str(i), r.label) for i, r in enumerate(records)])
-            chosen = [records[int(key)]]
-        return cls(state, chosen[0])
-
-    def _observe(self):  # type: ignore[no-untyped-def]
-        from dataclasses import replace
-
-        from particle_diag.devices.discovery import refresh
-        from particle_diag.troubleshooting.observe import observe_device, real_host_facts, virtual_host_facts
-
-        host = self.state.host
-        current = refresh(self.record, host)
-        if current is None:
-            return None
-        self.record = current
-        obs = observe_device(current, host)
-        hf = virtual_host_facts() if host.simulated else real_host_facts()
-        obs.facts = replace(obs.facts, **hf)
-        return obs
-
-    def findings(self) -> list:  # type: ignore[type-arg]
-        from particle_diag.rules.engine import evaluate
-
-        obs = self._observe()
-        return [] if obs is None else evaluate(obs.facts, _kb())
-
-    def run(self, command: str) -> ActionOutcome:
-        from particle_diag.cli.troubleshoot_session import ActionOutcome
-        from particle_diag.devices.discovery import refresh
-        from particle_diag.devices.identify import identify
-        from particle_diag.devices.modes import change_mode, reset
-        from particle_diag.errors import PdiagError
-
-        host = self.state.host
-        try:
-            record = refresh(self.record, host) or self.record
-            words = command.split()
-            if words[1] == "identify":
-                ident = identify(record, host)
-                lines = [f"device ID {ident.device_id}, {ident.platform}, {ident.mode} mode, "
-                         f"Device OS {ident.device_os or 'unknown'}, cloud {ident.cloud_status or 'unknown'}"]
-                if ident.modules:
-                    bad = [f"{m.type} {m.index}: {', '.join(m.failed_checks)}" for m in ident.modules if not m.valid]
-                    lines.append("modules: " + ("all valid" if not bad else "FAILED " + "; ".join(bad)))
-                return ActionOutcome(command, True, lines)
-            if words[1] in ("vitals", "locate"):
-                from particle_diag.troubleshooting.actions import ACTIONS
-
-                return ActionOutcome(command, True, ACTIONS[words[1]](record, host))
-            change = (reset(record, host) if words[1] == "reset"
-                      else change_mode(record, words[2], host))
-            if change.record is not None:
-                self.record = change.record
-            text = (f"already in {change.new_mode} mode" if change.path == "none"
-                    else f"{change.old_mode} -> {change.new_mode} in {change.elapsed_s:.1f} s")
-            return ActionOutcome(command, True, [text, *change.notes])
-        except PdiagError as exc:
-            return ActionOutcome(command, False, [exc.message] + ([f"hint: {exc.hint}"] if exc.hint else []))
-
-    def recheck(self) -> Recheck:
-        from particle_diag.cli.troubleshoot_render import describe_observation
-        from particle_diag.cli.troubleshoot_session import Recheck
-        from particle_diag.rules.engine import evaluate
-
-        obs = self._observe()
-        if obs is None:
-            return Recheck("the device is no longer on USB", [])
-        return Recheck(describe_observation(obs), evaluate(obs.facts, _kb()))
+    path = report or session.report_path
+    if not path:
+        return
+    try:
+        if report is None:
+            overwrite = obtain(lambda consent: check_report_paths(path, overwrite=consent), yes)
+        md, js = save_report(session.report(), path, overwrite=overwrite)
+    except PdiagError as exc:
+        term.say(f"Report not saved: {exc.message}")
+        return
+    term.say(f"Report saved: {md} and {js}")

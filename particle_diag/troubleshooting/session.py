@@ -1,23 +1,23 @@
 """The guided ``pdiag troubleshoot`` session as a state machine: prompts out, answers in, no I/O.
 
-A driver (``cli/commands/troubleshooting.py``) asks :meth:`Session.current` for the next :class:`Prompt`, shows
+A driver (``cli/troubleshoot_drive.py``) asks :meth:`Session.current` for the next :class:`Prompt`, shows
 it (a numbered choice, a yes/no question, an LED animation to confirm, a step to read) and feeds the answer to
-:meth:`Session.answer`.  Device work (running a pdiag action, re-checking the device) comes in as callables,
-so the whole flow runs in tests without a terminal or a device.
+:meth:`Session.answer`.  Device work (carrying out a :class:`~particle_diag.troubleshooting.actions.DeviceAction`,
+re-checking the device) comes in as callables (``DeviceLink.run``, ``DeviceLink.recheck``), so the whole flow runs
+in tests without a terminal or a device.
 
 Flow: [platform] -> colour -> pattern -> [count / second colour] (or the LED described in the person's own
 words) -> [the one follow-up question that tells close candidates apart, e.g. "Did it blink magenta before the
 yellow?"] -> "does it look like this?" for each remaining candidate state -> meaning -> steps one at a time
 (offering the pdiag actions a step names) -> remaining actions -> re-check the device -> save a report.
-:meth:`Session.report` is the record of all of it, and :func:`report_markdown` its Markdown form for a support
-ticket.
+:meth:`Session.report` is the record of all of it; troubleshooting/report.py writes it for a support ticket.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from particle_diag.errors import NotFoundError, PdiagError
 from particle_diag.knowledge.model import Device, Knowledge, Signature, State
@@ -25,11 +25,9 @@ from particle_diag.rules.engine import Finding
 from particle_diag.rules.followup import Question, apply_answer, follow_up, narrow
 from particle_diag.rules.led import Candidate, LedNoMatchError, describe_signature, match_description, understand
 from particle_diag.rules.report import finding_dict, step_dict
+from particle_diag.troubleshooting.actions import ActionOutcome, DeviceAction, Recheck, runnable
 
 REPORT_SCHEMA = "pdiag-troubleshoot/1"
-# pdiag actions the session can carry out on the attached device (others are only named)
-RUNNABLE = ("pdiag identify", "pdiag vitals", "pdiag locate", "pdiag enter listening", "pdiag enter safe",
-            "pdiag enter dfu", "pdiag enter normal", "pdiag reset")
 MAX_LOOKS = 6  # candidate animations offered before giving up
 MAX_FOLLOW_UPS = 2  # questions asked about one description before the animations
 
@@ -73,19 +71,6 @@ class Prompt:
 
 
 @dataclass
-class ActionOutcome:
-    command: str
-    ok: bool
-    lines: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Recheck:
-    summary: str
-    findings: list[Finding]
-
-
-@dataclass
 class _Step:
     index: int
     text: str
@@ -95,12 +80,12 @@ class _Step:
 
 class Session:
     """The guided session.  ``device``: the knowledge device (None: ask, unless ``ask_device`` is False).
-    ``device_info``: what USB said about the attached device (for the report).  ``run_action(command)`` and
+    ``device_info``: what USB said about the attached device (for the report).  ``run_action(action)`` and
     ``recheck()`` exist only when a device is attached."""
 
     def __init__(self, kb: Knowledge, *, device: Device | None = None, ask_device: bool = True,
                  device_info: dict[str, Any] | None = None, findings_before: list[Finding] | None = None,
-                 run_action: Callable[[str], ActionOutcome] | None = None,
+                 run_action: Callable[[DeviceAction], ActionOutcome] | None = None,
                  recheck: Callable[[], Recheck] | None = None, save_wanted: bool | None = None,
                  default_report_path: str = "pdiag-report.md", started_at: str = "", version: str = "",
                  description: str | None = None) -> None:
@@ -123,7 +108,7 @@ class Session:
         self.steps: list[_Step] = []
         self.steps_shown = 0
         self.actions: list[ActionOutcome] = []
-        self.offered: set[str] = set()
+        self.offered: set[DeviceAction] = set()
         self.recheck_result: Recheck | None = None
         self.report_path: str | None = None
         self._pending: list[str] = []  # lines to show with the next prompt
@@ -240,7 +225,8 @@ class Session:
         return Prompt("step", "next", "Enter: " + ("done" if last else "next step") + ", q: skip the rest",
                       lines=tuple(lines))
 
-    def _prompt_run(self, command: str) -> Prompt:
+    def _prompt_run(self, action: DeviceAction) -> Prompt:
+        command = action.command
         summary = self.kb.actions[command].summary if command in self.kb.actions else ""
         return Prompt("run", "yesno", f"Run `{command}` on the device now?", default=False,
                       lines=(f"{command}: {summary}",) if summary else ())
@@ -358,11 +344,11 @@ class Session:
         self._advance()
 
     def _on_run(self, value: bool, _: Prompt) -> None:
-        command = self._queue[0][1]
+        action: DeviceAction = self._queue[0][1]
         if value and self.run_action is not None:
-            outcome = self.run_action(command)
+            outcome = self.run_action(action)
             self.actions.append(outcome)
-            self._pending.extend(([] if outcome.ok else [f"{command} failed:"]) + outcome.lines)
+            self._pending.extend(([] if outcome.ok else [f"{action.command} failed:"]) + outcome.lines)
         self._advance()
 
     def _on_recheck(self, value: bool, _: Prompt) -> None:
@@ -439,11 +425,13 @@ class Session:
         queue: list[tuple[str, Any]] = [("meaning", None)]
         for step in self.steps:
             queue.append(("step", step))
-            if self._runnable(step.action):
-                queue.append(("run", step.action))
-                self.offered.add(step.action)  # type: ignore[arg-type]
-        for action in cand.state.actions:
-            if self._runnable(action) and action not in self.offered:
+            action = self._runnable(step.action)
+            if action is not None:
+                queue.append(("run", action))
+                self.offered.add(action)
+        for command in cand.state.actions:
+            action = self._runnable(command)
+            if action is not None and action not in self.offered:
                 queue.append(("run", action))
                 self.offered.add(action)
         self._queue = queue
@@ -461,8 +449,9 @@ class Session:
         if self.save_wanted is None:
             self._queue.append(("save", None))
 
-    def _runnable(self, action: str | None) -> bool:
-        return self.run_action is not None and action in RUNNABLE
+    def _runnable(self, command: str | None) -> DeviceAction | None:
+        """The typed action behind a command the knowledge names, when a device is attached to carry it out."""
+        return runnable(command) if self.run_action is not None else None
 
     def _words(self, colour: str, pattern: str) -> str:
         word = next((w for k, _, w in PATTERNS if k == pattern), "")
@@ -558,112 +547,10 @@ class Session:
         }
 
 
-def report_markdown(report: dict[str, Any]) -> str:
-    """The session report as Markdown, to paste into or attach to a support ticket."""
-    lines = ["# pdiag troubleshooting report", ""]
-    lines.append(f"- pdiag {report.get('pdiag_version') or ''}".rstrip())
-    if report.get("started_at"):
-        lines.append(f"- Started: {report['started_at']}")
-    dev = report.get("device")
-    if dev:
-        lines.append(f"- Device: {dev.get('device_id') or '?'} ({dev.get('platform') or 'unknown platform'}), "
-                     f"mode {dev.get('mode')}, Device OS {dev.get('device_os') or 'unknown'}")
-    elif report.get("platform"):
-        lines.append(f"- Device: {report['platform']} (not attached)")
-    lines += ["", "## The status LED", ""]
-    lines.append(f"- Described as: {report.get('description') or '(no description)'}")
-    for q in report.get("follow_ups", []):
-        lines.append(f"- Asked \"{q['question']}\": {q['answer']}")
-    for look in report.get("looks", []):
-        verdict = "yes" if look["looks_right"] else "no"
-        lines.append(f"- Shown \"{look['led']}\" ({look['state_id']}): looks right? {verdict}")
-    st = report.get("state")
-    lines += ["", "## Diagnosis", ""]
-    if st:
-        lines += [f"**{st['title']}** (`{st['id']}`)", "", st["meaning"], "", "### Steps", ""]
-        for i, s in enumerate(st["steps"], 1):
-            lines.append(f"{i}. {s['text']}")
-            lines += [f"   - `{c}`" for c in s.get("commands", [])]
-        lines.append("")
-        lines.append(f"Steps read in the session: {report.get('steps_shown', 0)} of {len(st['steps'])}.")
-    else:
-        lines.append("No LED state was confirmed.")
-    if report.get("actions"):
-        lines += ["", "## Actions run", ""]
-        for a in report["actions"]:
-            lines.append(f"- `{a['command']}`: {'ok' if a['ok'] else 'FAILED'}")
-            lines += [f"  - {o}" for o in a["output"]]
-    for key, title in (("findings_before", "Device check at the start"), ("findings_after", "Device re-check")):
-        value = report.get(key)
-        if not value:
-            continue
-        findings = value["findings"] if isinstance(value, dict) else value
-        lines += ["", f"## {title}", ""]
-        if isinstance(value, dict):
-            lines += [value["summary"], ""]
-        for f in findings:
-            lines.append(f"{f['rank']}. [{f['severity']}] {f['title']}")
-            lines += [f"   - {e}" for e in f["evidence"]]
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def save_report(report: dict[str, Any], path: str) -> tuple[str, str]:
-    """Write ``PATH`` as Markdown and the same path with ``.json`` as JSON; returns both paths."""
-    from pathlib import Path
-
-    from particle_diag.cli.output import dumps
-    from particle_diag.transport.redact import redact
-
-    md = Path(path)
-    if md.suffix.lower() == ".json":
-        md = md.with_suffix(".md")
-    elif md.suffix.lower() != ".md":
-        md = md.with_name(md.name + ".md")
-    js = md.with_suffix(".json")
-    md.parent.mkdir(parents=True, exist_ok=True)
-    md.write_text(redact(report_markdown(report)), encoding="utf-8")
-    js.write_text(dumps(report, indent=2) + "\n", encoding="utf-8")  # strict JSON, redacted
-    return str(md), str(js)
-
-
-# -- driving a session on a terminal -------------------------------------------------------------------------
-
-
-class Asker(Protocol):
-    def say(self, text: str = "") -> None: ...
-
-    def bold(self, text: str) -> str: ...
-
-    def ask_choice(self, text: str, choices: Sequence[tuple[str, str]], default: str | None = None) -> str: ...
-
-    def ask_yes_no(self, text: str, default: bool | None = None) -> bool: ...
-
-    def ask_text(self, text: str, default: str = "") -> str: ...
-
-    def wait_enter(self, text: str) -> str: ...
-
-
-def drive(session: Session, term: Asker, look: Callable[[Prompt], bool]) -> None:
-    """Ask every prompt of ``session`` on ``term`` until it is done; ``look`` plays an LED animation and
-    returns whether the person says it looks right."""
-    while (prompt := session.current()) is not None:
-        if prompt.lines:
-            term.say()
-        for i, line in enumerate(prompt.lines):
-            term.say(term.bold(line) if i == 0 and prompt.id == "meaning" else line)
-        if prompt.kind == "choice":
-            value: Any = term.ask_choice(prompt.text, [(c.key, c.label) for c in prompt.choices], prompt.default)
-        elif prompt.kind == "yesno":
-            value = term.ask_yes_no(prompt.text, prompt.default)
-        elif prompt.kind == "look":
-            value = look(prompt)
-        elif prompt.kind == "text":
-            value = term.ask_text(prompt.text, str(prompt.default or ""))
-        else:
-            value = term.wait_enter(prompt.text)
-        session.answer(value)
-    rest = session.take_pending()
-    if rest:
-        term.say()
-    for line in rest:
-        term.say(line)
+def led_device(kb: Knowledge, platform: str) -> Device | None:
+    """The knowledge device of a platform, when its status LED follows Particle's scheme (the session's flow)."""
+    try:
+        d = kb.device(platform)
+    except PdiagError:
+        return None
+    return d if d.led_scheme == "particle" else None
