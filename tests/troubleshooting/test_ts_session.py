@@ -7,10 +7,10 @@ import json
 import pytest
 
 from particle_diag.cli.troubleshoot_drive import drive
+from particle_diag.rules.engine import Facts, evaluate
 from particle_diag.troubleshooting.actions import ActionOutcome, DeviceAction, Recheck
 from particle_diag.troubleshooting.report import report_markdown, save_report
 from particle_diag.troubleshooting.session import Session
-from particle_diag.rules.engine import Facts, evaluate
 
 
 def keys(prompt) -> list[str]:
