@@ -12,7 +12,6 @@ tests/protocol/test_wire.py fails when the schema no longer matches the descript
 
 from __future__ import annotations
 
-import argparse
 import pprint
 import sys
 from pathlib import Path
@@ -69,17 +68,10 @@ def render() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="exit 1 if the committed file is stale")
-    text = render()
-    if parser.parse_args().check:
-        if OUTPUT.read_text(encoding="utf-8") != text:
-            print(f"{OUTPUT.relative_to(ROOT)} is stale: run python scripts/gen_wire_schema.py", file=sys.stderr)
-            return 1
-        return 0
-    OUTPUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUTPUT.relative_to(ROOT)}")
-    return 0
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from generated import write_or_check
+
+    return write_or_check(__doc__, OUTPUT, render, Path(__file__).name)
 
 
 if __name__ == "__main__":

@@ -90,6 +90,25 @@ class CliResult:
 
 
 @pytest.fixture
+def script() -> Callable[[str], Any]:
+    """``script("gen_root_help")``: a script of scripts/ loaded as a module (a generator's ``render()`` is the text
+    it writes: tests compare the committed file with it)."""
+    import importlib.util
+    from pathlib import Path
+
+    scripts = Path(__file__).resolve().parents[1] / "scripts"
+
+    def load(name: str) -> Any:
+        spec = importlib.util.spec_from_file_location(name, scripts / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load
+
+
+@pytest.fixture
 def pdiag(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
     """Run `pdiag ARGS` in this process (as the console script does) and capture what it prints."""
     from particle_diag.cli.main import main

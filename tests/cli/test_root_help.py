@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -13,17 +12,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _generator():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("gen_root_help", ROOT / "scripts" / "gen_root_help.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_the_stored_root_help_is_the_apps():
+def test_the_stored_root_help_is_the_apps(script):
     committed = (ROOT / "particle_diag" / "cli" / "root_help.py").read_text(encoding="utf-8")
-    assert committed == _generator().render(), "stale: run `python scripts/gen_root_help.py`"
+    assert committed == script("gen_root_help").render(), "stale: run `python scripts/gen_root_help.py`"
 
 
 def _pdiag(*args: str, columns: str) -> subprocess.CompletedProcess[str]:

@@ -3,7 +3,6 @@ protobuf on generated, mutated and random bytes)."""
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -17,13 +16,9 @@ from particle_diag.protocol import messages, wire
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_schema_is_generated_from_the_descriptors():
-    spec = importlib.util.spec_from_file_location("gen_wire_schema", ROOT / "scripts" / "gen_wire_schema.py")
-    assert spec is not None and spec.loader is not None
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
+def test_the_schema_is_generated_from_the_descriptors(script):
     committed = (ROOT / "particle_diag" / "protocol" / "pb" / "wire_schema.py").read_text(encoding="utf-8")
-    assert committed == generator.render(), "stale: run `python scripts/gen_wire_schema.py`"
+    assert committed == script("gen_wire_schema").render(), "stale: run `python scripts/gen_wire_schema.py`"
 
 
 def test_a_reply_decodes_with_defaults_presence_and_oneofs():
