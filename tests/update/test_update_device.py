@@ -235,3 +235,18 @@ def test_piped_progress_is_plain_lines_on_stderr(pdiag, release):
     assert {line.split()[0] for line in lines if "100% done: 2 written" in line} == {
         line.split(":")[0] for line in result.out.splitlines() if not line.startswith(" ")}
     assert "\x1b[" not in result.err
+
+
+def test_ctrl_c_during_a_bench_update_reports_every_device(pdiag, release):
+    """One Ctrl-C reaches every worker: each device stops at its next safe point, and the result lists them all
+    (what each got done, how to finish), exit 130."""
+    bundle = release("boron", "6.2.0", ("bootloader", "system_part", "user_part"))
+    result = pdiag("--sim", "boron/6.1.1+intupdate,boron/6.1.1,boron/6.1.1", "--json", "update", str(bundle),
+                   "--all")
+    assert result.code == ExitCode.INTERRUPTED, result.out
+    devices = result.json["data"]["devices"]
+    assert len(devices) == 3 and result.json["error"]["reference"] == "interrupted"
+    for device in devices:
+        assert device["modules"] and all(m["action"] in ("written", "failed") for m in device["modules"])
+        if device["error"] is not None:
+            assert device["error"]["reference"] == "interrupted" and device["error"]["recovery"]
