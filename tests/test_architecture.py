@@ -241,3 +241,32 @@ def f():
 
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_the_cli_stays_thin() -> None:
+    """No module of cli/ over 300 lines: logic lives in the library, the CLI parses, calls and renders."""
+    long = {m: n for m, path in MODULES.items() if unit(m) == "cli"
+            if (n := len(path.read_text().splitlines())) > 300}
+    assert long == {}
+
+
+def test_the_cli_reads_no_private_name_of_another_package() -> None:
+    """``state._bench``-style access: an underscore attribute of anything but ``self``/``cls``, or an underscore
+    name imported from another package.  (The standard library's own, like ``os._exit``, are public API.)"""
+    import sys
+
+    public = {"self", "cls"} | set(sys.stdlib_module_names)
+    found = []
+    for module, path in MODULES.items():
+        if unit(module) != "cli":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__") \
+                    and not (isinstance(node.value, ast.Name) and node.value.id in public) \
+                    and not isinstance(node.value, ast.Call):
+                found.append(f"{module}:{node.lineno} .{node.attr}")
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("particle_diag.") \
+                    and unit(node.module or "") != "cli":
+                found += [f"{module}:{node.lineno} {node.module}.{a.name}" for a in node.names
+                          if a.name.startswith("_")]
+    assert found == []

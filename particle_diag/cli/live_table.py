@@ -30,3 +30,49 @@ def live_table(title: str, columns: Sequence[Column], rows: Sequence[Sequence[st
 def live_terminal(out: Any) -> bool:
     """A live table redrawn in place: a terminal that can move the cursor (not TERM=dumb)."""
     return bool(out.is_terminal) and not plain_terminal()
+
+
+class LiveDisplay:
+    """What ``pdiag check`` and ``pdiag watch`` show as they go, in one of four forms: a table redrawn in place on
+    a terminal (``render``), one plain line per event otherwise, JSON Lines with ``--jsonl`` (``machine`` "jsonl"),
+    nothing until the final envelope with ``--json`` ("json").  Subclasses keep their rows and draw the table."""
+
+    refresh_per_second = 4
+
+    def __init__(self, machine: str | None) -> None:
+        import threading
+
+        from particle_diag.cli.output import console
+
+        self.machine = machine
+        self.out = console()
+        self.lock = threading.Lock()
+        self.live: Any = None
+        self.interactive = machine is None and live_terminal(self.out)
+
+    def __enter__(self) -> LiveDisplay:
+        if self.interactive:
+            from rich.live import Live
+
+            self.live = Live(get_renderable=self.render, console=self.out, refresh_per_second=self.refresh_per_second,
+                             transient=False)
+            self.live.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live is not None:
+            self.live.refresh()
+            self.live.stop()
+
+    def render(self) -> Any:
+        raise NotImplementedError
+
+    def emit(self, record: dict[str, Any], line: str) -> None:
+        """One event: its JSON record with --jsonl, its ``line`` (rich markup) when plain; the live table and
+        --json show it otherwise."""
+        if self.machine == "jsonl":
+            from particle_diag.cli.output import print_json_line
+
+            print_json_line(record)
+        elif self.machine is None and not self.interactive:
+            self.out.print(line, highlight=False)

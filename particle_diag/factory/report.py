@@ -110,3 +110,20 @@ def _text(value: Any) -> str:
 
 def _seconds(value: float) -> str:
     return f"{max(0.0, value):.3f}"
+
+
+def report_error(report: CheckReport) -> dict[str, str] | None:
+    """The JSON envelope's error for a check: the worst device pdiag could not check, else the failed count."""
+    if report.ok:
+        return None
+    s = report.summary()
+    errors = [d for d in report.devices if d.verdict == "error"]
+    if errors:
+        worst = max(errors, key=lambda d: d.exit_code)
+        assert worst.error is not None
+        return {"reference": worst.error.reference,
+                "message": f"{s['errors']} of {s['devices']} devices could not be checked "
+                           f"({s['failed']} failed): {worst.key}: {worst.error.message}",
+                "hint": worst.error.hint}
+    return {"reference": "check.failed", "message": f"{s['failed']} of {s['devices']} devices failed the check",
+            "hint": "Each device's record says which expectations failed (data.devices[].failed)."}

@@ -195,3 +195,54 @@ class Watcher:
         return WatchEvent(kind, r.device_id, r.mode, r.platform.name if r.platform else None,
                           self._now().isoformat(timespec="milliseconds"), t - self.started, previous,
                           r.usb.path if r.usb else None, r.status, r)
+
+
+class WatchChecks:
+    """``watch --check``: each device that arrives is checked against the station spec in the background (the
+    watcher does not probe a device while it is checked); ``on_event`` gets a ``checked`` event per device."""
+
+    def __init__(self, station: Any, host: Host, watcher: Watcher,
+                 on_event: Callable[[dict[str, Any]], None]) -> None:
+        from particle_diag.factory.runner import CheckRunner
+
+        self.watcher = watcher
+        self.on_event = on_event
+        self.runner = CheckRunner(station, host)
+        self.pool = ThreadPoolExecutor(max_workers=station.parallel or 32, thread_name_prefix="pdiag-watch-check")
+        self.results: list[Any] = []
+        self._lock = threading.Lock()
+
+    def submit(self, record: DeviceRecord) -> None:
+        key = record_key(record)
+        if self.watcher.is_busy(key):
+            return
+        self.watcher.mark_busy(key)
+        self.pool.submit(self._run, record, key)
+
+    def _run(self, record: DeviceRecord, key: str) -> None:
+        try:
+            result = self.runner.check_one(record)
+        finally:
+            self.watcher.mark_idle(key)
+        with self._lock:
+            self.results.append(result)
+        self.on_event({"event": "checked", "device_id": result.device_id, "mode": result.mode,
+                       "platform": result.platform, "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                       "verdict": result.verdict, "exit_code": result.exit_code, "reason": result.reason or None,
+                       "record": result.to_dict()})
+
+    def finish(self) -> None:
+        self.pool.shutdown(wait=True)
+
+    def exit_code(self) -> int:
+        from particle_diag.factory.runner import overall_exit_code
+
+        with self._lock:
+            return overall_exit_code(self.results)
+
+    def error(self) -> dict[str, str] | None:
+        """The JSON envelope's error when a device failed its check."""
+        if self.exit_code() == 0:
+            return None
+        return {"reference": "check.failed", "message": "a device failed its check",
+                "hint": "See data.events[] with event 'checked'."}

@@ -132,50 +132,17 @@ def doctor_command(
     from particle_diag.cli.output import envelope, print_json
     from particle_diag.cli.troubleshoot_render import render_doctor
     from particle_diag.errors import UsageError
-    from particle_diag.rules.engine import evaluate
-    from particle_diag.rules.report import finding_dict
-    from particle_diag.troubleshooting.observe import collect
+    from particle_diag.troubleshooting.doctor import diagnose, doctor_dict
 
     state: AppState = ctx.obj
     if led is not None and not led.strip():
         raise UsageError("empty --led description", "Describe the LED, e.g. --led 'breathing green'.",
                          reference="usage.led")
-    kb = _kb()
-    inp = collect(state.host, devices or [], all_devices=all_devices, led=led)
-    results = []
-    for obs in inp.observations:
-        if led:
-            _note_unmatched_led(obs, led, kb)
-        results.append((obs, evaluate(obs.facts, kb)))
+    inp, results = diagnose(state.host, devices or [], _kb(), all_devices=all_devices, led=led)
     if state.json:
-        entries = []
-        flat = []
-        for obs, findings in results:
-            device_id = obs.record.device_id if obs.record else None
-            found = [finding_dict(f) for f in findings]
-            entries.append({**obs.to_dict(), "findings": found})
-            flat.extend({**f, "device_id": device_id} for f in found)
-        devices_out = [e for e in entries if e["device"] is not None]
-        print_json(envelope("doctor", {"host": inp.host, "simulated": state.host.simulated, "led": led,
-                                       "devices": devices_out, "findings": flat}))
+        print_json(envelope("doctor", doctor_dict(inp, results, simulated=state.host.simulated, led=led)))
         return
     render_doctor(inp, results, state, state.host.simulated)
-
-
-def _note_unmatched_led(obs, led: str, kb: Knowledge) -> None:  # type: ignore[no-untyped-def]
-    from particle_diag.errors import PdiagError
-    from particle_diag.rules.led import match_description
-
-    device = None
-    if obs.facts.platform:
-        try:
-            device = kb.device(obs.facts.platform)
-        except PdiagError:
-            device = None
-    try:
-        match_description(led, device, kb)
-    except PdiagError as exc:
-        obs.notes.append(f"the LED description was not used: {exc.message}")
 
 
 # -- pdiag troubleshoot ----------------------------------------------------------------------------------------
