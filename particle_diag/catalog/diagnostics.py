@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from particle_diag.catalog import cloud_status
+
 Q8_8 = "q8.8"
 Q16_16 = "q16.16"
 INT = "int"
@@ -102,8 +104,8 @@ NETWORK_STATUSES: dict[int, str] = {
     0: "turned_off", 1: "turning_on", 2: "disconnected", 3: "connecting", 4: "connected", 5: "disconnecting",
     7: "turning_off",
 }
-# system/src/system_cloud_internal.h CloudDiagnostics::Status
-CLOUD_STATUSES: dict[int, str] = {0: "disconnected", 1: "connecting", 2: "connected", 3: "disconnecting"}
+# system/src/system_cloud_internal.h CloudDiagnostics::Status: one table with request 300's (catalog/cloud_status.py)
+CLOUD_STATUSES = cloud_status.CLOUD_STATUSES
 
 # services/inc/system_defs.h network_disconnect_reason: (name, the header's comment)
 NETWORK_DISCONNECT_REASONS: dict[int, tuple[str, str]] = {

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from particle_diag import semver
 from particle_diag.catalog import timeouts
+from particle_diag.catalog.cloud_status import CLOUD_STATUS_NAMES
 from particle_diag.errors import PdiagError, UsageError
 
 if TYPE_CHECKING:
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 ACTIONS = ("enter", "reset", "identify", "wait", "expect_log", "update", "setup_done")
 TARGET_MODES = ("dfu", "listening", "safe", "normal")
 EXPECTED_MODES = ("normal", "listening", "dfu", "safe", "protected")
-CLOUD_STATES = ("connected", "connecting", "disconnected", "disconnecting")
 IDENTITY_FIELDS = ("device_os", "iccid", "imei", "mac", "modules", "cloud_status", "serial_number")
 
 STATION_KEYS = {"name": "a label for reports", "parallel": "most devices checked at once",
@@ -190,7 +190,7 @@ def _expectations(t: dict[str, Any], source: str) -> Expectations:
         raise SpecError(f"{where} device_os {versions['device_os']} is older than min_device_os "
                         f"{versions['min_device_os']}: no device can pass")
     modes = _choices(t, "mode", EXPECTED_MODES, where)
-    clouds = _choices(t, "cloud_status", CLOUD_STATES, where)
+    clouds = _choices(t, "cloud_status", CLOUD_STATUS_NAMES, where)
     pattern = t.get("iccid_pattern")
     if pattern is not None:
         if not isinstance(pattern, str):
@@ -207,7 +207,7 @@ def _expectations(t: dict[str, Any], source: str) -> Expectations:
 
     percents = {k: _percent(t[k], f"{where} {k}") for k in ("min_signal", "min_battery") if k in t}
     sources = _choices(t, "power_source", tuple(POWER_SOURCES.values()), where)
-    cloud = _choices(t, "cloud", CLOUD_STATES, where)
+    cloud = _choices(t, "cloud", CLOUD_STATUS_NAMES, where)
     if "cloud_timeout_s" in t and not cloud:
         raise SpecError(f"{where} cloud_timeout_s only applies with cloud = \"connected\" (or another status)")
     wait = _positive(t["cloud_timeout_s"], f"{where} cloud_timeout_s", allow_zero=True) if "cloud_timeout_s" in t \

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from particle_diag.catalog.cloud_status import CLOUD_STATUSES
 from particle_diag.catalog.module_functions import ModuleDependency
 from particle_diag.catalog.requests import RequestType
 from particle_diag.errors import ProtocolError
@@ -57,7 +58,6 @@ LEGACY_MODULE_TYPES: dict[int, str] = {
 }
 MODULE_STORES: dict[int, str] = {0: "main", 1: "factory", 2: "backup", 3: "scratchpad"}
 DEVICE_MODES: dict[int, str] = {0: "normal", 1: "listening"}
-CLOUD_STATUSES: dict[int, str] = {0: "disconnected", 1: "connecting", 2: "connected", 3: "disconnecting"}
 INTERFACE_TYPES: dict[int, str] = {1: "loopback", 2: "thread", 4: "ethernet", 8: "wifi", 16: "ppp"}
 
 # Module validity bits (FirmwareModule checked_flags / passed_flags); failed = checked XOR passed

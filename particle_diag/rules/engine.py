@@ -14,11 +14,12 @@ from typing import Any
 
 from particle_diag import semver
 from particle_diag.catalog import reset_reasons
+from particle_diag.catalog.cloud_status import CLOUD_STATUS_NAMES
 from particle_diag.errors import NotFoundError, UnsupportedError, UsageError
 from particle_diag.knowledge.model import RULE_PREDICATES, SEVERITIES, Device, Knowledge, Rule, State, Step
 
 MODES = ("normal", "listening", "safe", "dfu", "unknown")
-CLOUD_STATUSES = ("disconnected", "connecting", "connected", "disconnecting")
+CLOUD_STATUSES = CLOUD_STATUS_NAMES
 MODULE_TYPES = ("bootloader", "system-part", "user-part", "mono-firmware", "ncp-firmware", "radio-stack")
 MODULE_CHECKS = ("integrity", "dependencies", "address-range", "platform")
 
