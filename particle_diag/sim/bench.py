@@ -15,6 +15,9 @@ from particle_diag.sim.spec import DeviceSpec, parse_spec
 # station with several host controllers does, leaving each bus half its addresses free for re-enumeration.
 DEVICES_PER_BUS = 63
 MAX_DEVICES = 256
+# Longest close() waits for a timer action already running (a re-enumeration takes milliseconds; a wedged one
+# must not hang the end of `pdiag sim run`).
+CLOSE_WAIT_S = 5.0
 
 
 class Bench:
@@ -30,6 +33,10 @@ class Bench:
         self._lock = threading.Lock()
         self._next_address: dict[int, int] = {}
         self._timers: dict[object, Cancel] = {}  # pending timers, cancelled when the bench closes
+        # Threads running a timer's action now: close() waits for them, so nothing a device does after a reset
+        # (re-joining the bus, its listeners writing files) races the teardown of what it is attached to.
+        self._running: set[int] = set()
+        self._idle = threading.Condition(self._lock)
         self.devices = [VirtualDevice(s, clock, 1 + i % DEVICES_PER_BUS, self._schedule)
                         for i, s in enumerate(specs)]
         self.events: list[tuple[str, str]] = []
@@ -51,11 +58,14 @@ class Bench:
         return self
 
     def close(self) -> None:
-        self._closed = True
         with self._lock:
+            self._closed = True
             timers, self._timers = list(self._timers.values()), {}
         for cancel in timers:
             cancel()
+        me = threading.get_ident()
+        with self._idle:  # an action already past its check finishes first (not one running on this thread)
+            self._idle.wait_for(lambda: not (self._running - {me}), timeout=CLOSE_WAIT_S)
         for d in self.devices:
             d.detach()
 
@@ -97,10 +107,18 @@ class Bench:
         token = object()
 
         def fire() -> None:
+            me = threading.get_ident()
             with self._lock:
                 self._timers.pop(token, None)
-            if not self._closed:
+                if self._closed:
+                    return
+                self._running.add(me)
+            try:
                 action()
+            finally:
+                with self._idle:
+                    self._running.discard(me)
+                    self._idle.notify_all()
 
         cancel = call_later(self.clock, delay_s, fire)
         with self._lock:

@@ -9,6 +9,7 @@ the in-process bench's.  The LED names are the knowledge base's (docs/led-refere
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -66,15 +67,27 @@ class StatusFile:
         self.bench = bench
         self.path = path
         self._lock = threading.Lock()
+        self._closed = False
         for device in bench.devices:
             device.listeners.append(self._on_event)
         self.write()
+
+    def close(self) -> None:
+        """Stop writing (before the testbed directory is removed: umockdev aborts the process when a file appears
+        in it during removal, umockdev src/umockdev-utils.vala remove_dir)."""
+        with self._lock:  # waits for a write in progress
+            self._closed = True
+        for device in self.bench.devices:
+            with contextlib.suppress(ValueError):
+                device.listeners.remove(self._on_event)
 
     def _on_event(self, event: str, device: VirtualDevice) -> None:
         self.write()
 
     def write(self) -> None:
         with self._lock:
+            if self._closed:
+                return
             tmp = f"{self.path}.tmp"
             Path(tmp).write_text(json.dumps({"devices": bench_status(self.bench)}))
             os.replace(tmp, self.path)  # readers see the old or the new file, never half of one

@@ -359,17 +359,20 @@ def _run_in_testbed(spec: str, command: Sequence[str], trace: Trace | None) -> i
     from particle_diag.sim.status import STATUS_FILE, StatusFile
 
     with UmockdevBench.start(spec, trace) as testbed:
-        StatusFile(testbed.bench, os.path.join(testbed.root, STATUS_FILE))  # what `pdiag sim status` shows
-        env = testbed.client_env()
+        status = StatusFile(testbed.bench, os.path.join(testbed.root, STATUS_FILE))  # for `pdiag sim status`
         try:
-            child = subprocess.Popen(list(command), env=env)
-        except FileNotFoundError:
-            raise UsageError(f"command not found: {command[0]}", "Give a program on PATH or its full path.",
-                             reference="usage.command-not-found") from None
-        except PermissionError:
-            raise UsageError(f"cannot execute {command[0]}: permission denied",
-                             reference="usage.command-not-found") from None
-        code = _wait_forwarding_signals(child)
+            env = testbed.client_env()
+            try:
+                child = subprocess.Popen(list(command), env=env)
+            except FileNotFoundError:
+                raise UsageError(f"command not found: {command[0]}", "Give a program on PATH or its full path.",
+                                 reference="usage.command-not-found") from None
+            except PermissionError:
+                raise UsageError(f"cannot execute {command[0]}: permission denied",
+                                 reference="usage.command-not-found") from None
+            code = _wait_forwarding_signals(child)
+        finally:
+            status.close()
     return code if code >= 0 else 128 - code
 
 

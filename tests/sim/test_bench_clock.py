@@ -67,3 +67,46 @@ def test_the_realistic_modem_powers_up_on_bench_time() -> None:
         assert device.firmware.iccid is None  # just plugged in: the modem is still powering up
         clock.sleep(REALISTIC.modem_power_up_s + 0.1)
         assert device.firmware.iccid == iccid
+
+
+def test_closing_the_bench_waits_for_a_device_action_already_running_and_drops_the_rest() -> None:
+    # `pdiag sim run` removes its umockdev testbed right after the bench closes; a device re-joining the bus on a
+    # timer thread at that moment wrote into the directory being removed and umockdev aborted the process.
+    import threading
+
+
+    bench = Bench.from_spec("boron")  # the system clock: timers run on their own threads, as in sim run
+    started, release = threading.Event(), threading.Event()
+    done: list[str] = []
+
+    def slow_rejoin() -> None:
+        started.set()
+        release.wait(5)
+        done.append("rejoined")
+
+    bench._schedule(0.0, slow_rejoin)
+    bench._schedule(0.2, lambda: done.append("late"))
+    assert started.wait(5)
+    closer = threading.Thread(target=bench.close)
+    closer.start()
+    closer.join(0.1)
+    assert closer.is_alive(), "close() returned while a device action was still running"
+    release.set()
+    closer.join(5)
+    assert not closer.is_alive() and done == ["rejoined"]
+    time.sleep(0.3)  # the cancelled timer's due time passes on the wall clock (the system clock's own timer)
+    assert done == ["rejoined"]
+
+
+def test_a_closed_status_file_writes_nothing_more(tmp_path) -> None:
+    from particle_diag.sim.status import StatusFile
+
+    bench = Bench.from_spec("boron")
+    path = tmp_path / "status.json"
+    status = StatusFile(bench, str(path))
+    assert path.exists()
+    status.close()
+    path.unlink()
+    bench.start()  # the device joins the bus: its event would have rewritten the file
+    bench.close()
+    assert list(tmp_path.iterdir()) == []
