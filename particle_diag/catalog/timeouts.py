@@ -153,6 +153,9 @@ SIM_RESET_DELAY_S = 0.05  # Device OS waits about a second before it resets; REA
 SIM_SLOW_RESET_DELAY_S = 5.0  # +slowreset: a device slow to leave the bus after a reset request
 SIM_PANIC_AFTER_S = 1.5  # +panic: the application crashes this long after boot
 SIM_LOG_PERIOD_S = 0.25  # the virtual application logs a line this often
+# Longest a closing bench waits for a device action already running (a re-enumeration takes milliseconds; a wedged
+# one must not hang the end of `pdiag sim run`).
+SIM_CLOSE_WAIT_S = 5.0
 SIM_LONG_POLL_MS = 200_000  # +longpoll: bwPollTimeout after every DNLOAD (hypothetical: no bootloader does it)
 # The virtual application starts with waitFor(Serial.isConnected, 10000), as the application of the captured
 # logs does (tests/fixtures/captures/logs): its first lines wait for a host to open the port.

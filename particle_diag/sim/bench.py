@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 from typing import ClassVar
 
+from particle_diag.catalog import timeouts
 from particle_diag.clock import SYSTEM_CLOCK, Cancel, Clock, call_later
 from particle_diag.errors import UsageError
 from particle_diag.sim.device import VirtualDevice
@@ -15,9 +16,6 @@ from particle_diag.sim.spec import DeviceSpec, parse_spec
 # station with several host controllers does, leaving each bus half its addresses free for re-enumeration.
 DEVICES_PER_BUS = 63
 MAX_DEVICES = 256
-# Longest close() waits for a timer action already running (a re-enumeration takes milliseconds; a wedged one
-# must not hang the end of `pdiag sim run`).
-CLOSE_WAIT_S = 5.0
 
 
 class Bench:
@@ -65,7 +63,7 @@ class Bench:
             cancel()
         me = threading.get_ident()
         with self._idle:  # an action already past its check finishes first (not one running on this thread)
-            self._idle.wait_for(lambda: not (self._running - {me}), timeout=CLOSE_WAIT_S)
+            self._idle.wait_for(lambda: not (self._running - {me}), timeout=timeouts.SIM_CLOSE_WAIT_S)
         for d in self.devices:
             d.detach()
 
