@@ -118,8 +118,22 @@ REFERENCES: dict[str, Reference] = {
                                "Keep the modules of one platform."),
     "update.duplicate": R(E.USAGE, "The bundle holds two different modules for one slot.", "Keep one of them."),
     "update.zip": R(E.USAGE, "The .zip cannot be read (damaged, or not a zip).", "Download or build it again."),
-    "update.assets": R(E.UNSUPPORTED, "The bundle carries application assets, which pdiag does not write.",
-                       "Flash it with particle-cli, or give pdiag the application's .bin alone."),
+    "update.asset-missing": R(E.USAGE, "The application needs an asset (name and SHA-256 in its module) that the "
+                                       "bundle's assets/ does not hold with that content, nor the device already "
+                                       "has; nothing was written.", "Give the bundle .zip made with the application "
+                                       "(`particle bundle`, or `particle compile` with assetOtaDir)."),
+    "update.asset-unused": R(E.USAGE, "A file in the bundle's assets/ is not listed by its application: Device OS "
+                                      "would delete it at the next asset it stores; nothing was written.",
+                             "Remove it, or give the application that uses it."),
+    "update.asset-too-large": R(E.USAGE, "An asset, or all of them together, does not fit the platform's asset "
+                                         "storage after compression (1.125 MB, 2 MB on 8 MB devices, less 64 KB "
+                                         "Device OS keeps free); nothing was written.", "Make the assets smaller."),
+    "update.assets-unsupported": R(E.UNSUPPORTED, "The bundle carries assets for a platform whose Device OS stores "
+                                                  "none (Gen 2).", "Build the application without assets."),
+    "update.assets-device-os": R(E.UNSUPPORTED, "The bundle carries assets, and the device runs Device OS older "
+                                                "than 5.5.0 (no Asset OTA) and the bundle brings no newer one; "
+                                                "nothing was written.", "Update Device OS first, or add a 5.5.0 or "
+                                                                        "later release to the bundle."),
     "update.dependencies": R(E.USAGE, "A module of the bundle would not find a module it depends on (in the bundle "
                                       "or on the device), or would break one the device keeps; nothing was "
                                       "written.", "Add the modules it needs (a Device OS release's bootloader and "

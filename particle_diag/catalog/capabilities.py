@@ -69,3 +69,45 @@ def magic_baud(target: str) -> int:
 
 def listening_baud_supported(version: str) -> bool:
     return semver.parse(version) < semver.parse(_table()["magic_baud"]["listening_below"])
+
+
+# -- Asset OTA ([assets]) -------------------------------------------------------------------------------------------
+def assets_since() -> str:
+    return str(_table()["assets"]["since"])
+
+
+def assets_supported(mcu: str, version: str | None = None) -> bool:
+    """Whether Device OS on this MCU stores assets (at ``version``, when given)."""
+    facts = _table()["assets"]
+    return mcu in facts["mcus"] and (version is None or semver.at_least(version, facts["since"]))
+
+
+def assets_system_module() -> int:
+    """The first system-part module version with Asset OTA."""
+    return int(_table()["assets"]["system_module_since"])
+
+
+def asset_storage_limit(storage_size: int) -> int:
+    """The largest asset module Device OS takes into a storage of ``storage_size`` bytes (prepareForOta)."""
+    facts = _table()["assets"]
+    return storage_size - facts["free_blocks_required"] * facts["block"]
+
+
+def asset_blocks(module_size: int) -> int:
+    """Storage blocks an asset module takes: its size in blocks plus one for the file's metadata.  UNVERIFIED
+    approximation of the littlefs overhead (binary-version-reader validateAssetLimits uses per-platform overhead
+    figures from device-constants, which pdiag does not have)."""
+    block = int(_table()["assets"]["block"])
+    return -(-module_size // block) + 1
+
+
+def asset_storage_blocks(storage_size: int) -> int:
+    """Blocks available to assets: the storage less the free blocks Device OS keeps (prepareForOta)."""
+    facts = _table()["assets"]
+    return storage_size // facts["block"] - facts["free_blocks_required"]
+
+
+def ota_overwrites_assets(platform: str, module_size: int) -> bool:
+    """A module of ``module_size`` staged in the OTA area destroys the stored assets on this platform."""
+    facts = _table()["assets"]
+    return platform in facts["ota_overlap_platforms"] and module_size > facts["ota_safe_length"]

@@ -57,6 +57,15 @@ class Platform:
         return region.start if region is not None and not region.grows_down else None
 
     @property
+    def asset_storage(self) -> int | None:
+        """Bytes of the storage Device OS keeps application assets in (the memory map's "assets" region), or None
+        where Device OS stores no assets (catalog/data/capabilities.toml [assets])."""
+        from particle_diag.catalog.capabilities import assets_supported
+
+        region = self.memory_map.first_of("assets") if self.memory_map else None
+        return region.size if region is not None and assets_supported(self.mcu) else None
+
+    @property
     def factory(self) -> FactoryImage | None:
         """Where the backup ("factory") user app goes, when the platform has a slot for one."""
         region = self.memory_map.first_of("factory") if self.memory_map else None

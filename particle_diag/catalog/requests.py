@@ -34,6 +34,10 @@ class RequestType(IntEnum):
     GET_PROTECTED_STATE = 76
     SET_PROTECTED_STATE = 77
     GET_MODULE_INFO = 90
+    # The assets on the device and those its application needs (device-os system/inc/system_control.h
+    # CTRL_REQUEST_GET_ASSET_INFO, handler getAssetInfo in system/src/control/storage.cpp; device-os-protobuf
+    # control/storage.proto GetAssetInfoRequest type_id 91; particle-usb src/device.js getAssetInfo).
+    GET_ASSET_INFO = 91
     DIAGNOSTIC_INFO = 100
     # Server key, address and protocol (control/config.proto GetSecurityKeyRequest 211,
     # GetServerAddressRequest 221, GetServerProtocolRequest 223); Device OS answers them only on Gen 2

@@ -6,6 +6,10 @@ Request 90 answers in normal, safe and listening mode wherever the control-reque
 firmware describes its modules only on the listening-mode console (``s``, with the user part's SHA-256 as ``u``),
 so such a device is put in listening mode first.  A device in DFU mode runs only its bootloader: it is restarted
 to ask Device OS, and when it does not come back running (no usable Device OS), its modules are unknown.
+
+The application assets in the device's asset storage come from request 91 (GET_ASSET_INFO, Device OS >= 5.6.0
+on Gen 3 and Gen 4: catalog/data/capabilities.toml); before 5.6.0 Device OS stores assets but cannot list them
+over USB, so they are unknown (None).
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from particle_diag.devices.host import Host
 from particle_diag.devices.session import control_session
 from particle_diag.errors import DeviceTimeoutError, PdiagError, ProtectedDeviceError, ProtocolError, UnsupportedError
 from particle_diag.protocol import listening, messages
-from particle_diag.protocol.messages import ModuleInfo
+from particle_diag.protocol.control import ControlClient
+from particle_diag.protocol.messages import AssetInfo, ModuleInfo
 
 
 @dataclass
@@ -30,11 +35,14 @@ class Installed:
     modules: list[ModuleInfo] | None
     source: str  # "usb" | "serial" | "none"
     notes: list[str] = field(default_factory=list)
+    assets: list[AssetInfo] | None = None  # the valid assets in its asset storage (request 91); None: unknown
 
 
-def read_installed(record: DeviceRecord, host: Host, *, timeout_s: float = timeouts.MODE_CHANGE_S) -> Installed:
-    """Ask the device for its modules, switching it out of DFU mode (or, for firmware without request 90, into
-    listening mode) when that is the only way; the caller holds the device's lock."""
+def read_installed(record: DeviceRecord, host: Host, *, timeout_s: float = timeouts.MODE_CHANGE_S,
+                   assets: bool = False) -> Installed:
+    """Ask the device for its modules (and with ``assets`` its application assets), switching it out of DFU mode
+    (or, for firmware without request 90, into listening mode) when that is the only way; the caller holds the
+    device's lock."""
     from particle_diag.devices import modes
 
     if record.status == "protected" or record.mode == "protected":
@@ -55,7 +63,9 @@ def read_installed(record: DeviceRecord, host: Host, *, timeout_s: float = timeo
         try:
             with control_session(record, host) as client:
                 data = client.call(R.GET_MODULE_INFO)
-            return Installed(record, list(messages.decode_reply(R.GET_MODULE_INFO, data).modules), "usb")
+                found = _assets(client, p.generation, version) if assets else None
+            return Installed(record, list(messages.decode_reply(R.GET_MODULE_INFO, data).modules), "usb",
+                             assets=found)
         except UnsupportedError:
             pass  # firmware without request 90: the console, below
     if record.serial_port is None:
@@ -63,6 +73,16 @@ def read_installed(record: DeviceRecord, host: Host, *, timeout_s: float = timeo
     if record.mode != "listening":
         record = _back(modes.change_mode(record, "listening", host, timeout_s=timeout_s), record)
     return Installed(record, *_from_console(record, host))
+
+
+def _assets(client: ControlClient, generation: int, version: str) -> list[AssetInfo] | None:
+    if not capabilities.supports_request(generation, version, R.GET_ASSET_INFO):
+        return None
+    try:
+        data = client.call(R.GET_ASSET_INFO)
+    except (UnsupportedError, ProtocolError):
+        return None  # a build without HAL_PLATFORM_ASSETS answers NOT_SUPPORTED: the assets stay unknown
+    return list(messages.decode_reply(R.GET_ASSET_INFO, data).available)
 
 
 def _back(change: object, record: DeviceRecord) -> DeviceRecord:

@@ -10,9 +10,11 @@ For one device (``update_device``), in order:
    the rest.  A refusal here leaves the device in the mode it was found in.
 3. Write the modules in plan order: runs of DFU modules in one DFU session through ``flashing.flash_modules``
    (erase, write, verify; its interruption and recovery rules), modules that need Device OS with the
-   firmware-update requests (devices/ota.py); the device restarts after each run.
+   firmware-update requests (devices/ota.py); the device restarts after each run.  Application assets last, each
+   as an asset module through Device OS (which stores it in its asset storage, then restarts).
 4. Confirm: read the modules again; every written module must be reported with its version (and a user part
-   with its SHA-256), passing its checks.
+   with its SHA-256), passing its checks; every written asset must be listed with its SHA-256 (request 91; on
+   Device OS 5.5.x, which cannot list assets, it stays unconfirmed).
 
 Every outcome is kept: a failure or a Ctrl-C stops this device's update, and the result says what was written,
 what was not and how to recover (the same command again: what is already there is skipped).
@@ -29,6 +31,7 @@ from typing import Any
 from particle_diag.catalog import timeouts
 from particle_diag.clock import StoppableClock, StopRequested, stop_event
 from particle_diag.devices.bundle import Bundle, BundleModule
+from particle_diag.devices.bundle_assets import check_device_os
 from particle_diag.devices.discovery import DeviceRecord
 from particle_diag.devices.flashing import (
     PreparedFlash,
@@ -79,8 +82,9 @@ class ModuleOutcome:
 
     def to_dict(self) -> dict[str, Any]:
         h = self.step.module.header
+        asset = {"asset": h.asset.name, "hash": h.asset.hash} if h.asset is not None else {}
         return {"file": self.step.module.name, "function": h.function, "index": h.index, "version": h.version,
-                "route": self.step.route, "action": self.action, "elapsed_s": round(self.elapsed_s, 3),
+                **asset, "route": self.step.route, "action": self.action, "elapsed_s": round(self.elapsed_s, 3),
                 "reason": self.step.reason, "installed_version": self.step.installed_version,
                 "confirmed": self.confirmed, "reached": self.reached,
                 "error": self.error.as_dict() if self.error else None}
@@ -139,6 +143,7 @@ def prepare_update(record: DeviceRecord, bundle: Bundle, *, recovery: str = "") 
         raise UnsupportedError(f"{record.label}: its platform is unknown, so the bundle cannot be checked against it",
                                reference="flash.platform-unknown")
     check_bundle_platform(bundle, platform)  # firmware.platform
+    check_device_os(bundle, record.device_os, record.label)  # update.assets-device-os, when the version is known
     refuse_protected(record)
     rerun = recovery or f"pdiag update {bundle.source} {device_selector(record)}"
     prepared: dict[str, PreparedFlash] = {}
@@ -175,12 +180,13 @@ def update_device(prepared: PreparedUpdate, host: Host, *, plan_only: bool = Fal
         run.say("reading its modules")
         found_in = record.mode
         try:
-            installed = read_installed(record, host, timeout_s=timeout_s)
+            installed = read_installed(record, host, timeout_s=timeout_s, assets=_wants_assets(prepared.bundle))
         except StopRequested:
             raise OperationInterrupted(f"reading the modules of {record.key}", "nothing was written; it is in "
                                        f"{record.mode} mode or restarting into it", prepared.recovery) from None
         try:
-            plan = plan_update(prepared.bundle, record.platform, installed.modules)  # type: ignore[arg-type]
+            plan = plan_update(prepared.bundle, record.platform, installed.modules,  # type: ignore[arg-type]
+                               installed.assets, installed.record.device_os)
         except PdiagError as exc:
             _put_back(installed.record, found_in, host, timeout_s, exc)
             raise
@@ -199,6 +205,10 @@ def update_device(prepared: PreparedUpdate, host: Host, *, plan_only: bool = Fal
         result.elapsed_s = host.clock.monotonic() - start
     run.say(_summary(result), finished=True)
     return result
+
+
+def _wants_assets(bundle: Bundle) -> bool:
+    return bool(bundle.assets or bundle.asset_dependencies)
 
 
 def _size(prepared: PreparedUpdate, step: PlanStep) -> int:
@@ -246,7 +256,7 @@ def _write_all(prepared: PreparedUpdate, result: UpdateResult, record: DeviceRec
                 written.append(outcome)
             current = []
         run.say("confirming: reading its modules again")
-        after = read_installed(record, host, timeout_s=timeout_s)
+        after = read_installed(record, host, timeout_s=timeout_s, assets=_wants_assets(prepared.bundle))
         record = after.record
         _confirm(result, written, after)
         if record.mode == "listening" and found_in != "listening":  # only there to read the `s` reply
@@ -313,6 +323,9 @@ def _confirm(result: UpdateResult, written: list[ModuleOutcome], after: Installe
     problems = []
     for outcome in written:
         h = outcome.step.module.header
+        if h.asset is not None:
+            _confirm_asset(outcome, after, problems)
+            continue
         have: ModuleInfo | None = reported.get((h.function, h.index))
         ok = (have is not None and have.version == h.version and not have.failed_checks
               and (h.function != "user_part" or not have.hash or have.hash.lower() == (h.sha256 or "").lower()))
@@ -332,6 +345,22 @@ def _confirm(result: UpdateResult, written: list[ModuleOutcome], after: Installe
         result.notes.append("the written modules could not be confirmed: " + "; ".join(after.notes))
     if problems:
         result.error = UpdateUnconfirmedError(f"{result.device_id}: " + "; ".join(problems))
+
+
+def _confirm_asset(outcome: ModuleOutcome, after: Installed, problems: list[str]) -> None:
+    """A written asset is confirmed when the device lists it (name and SHA-256) among its available assets."""
+    ref = outcome.step.module.header.asset
+    assert ref is not None
+    if after.assets is None:
+        outcome.confirmed = None  # Device OS 5.5.x: stored or not, it cannot say over USB
+        return
+    outcome.confirmed = any(a.name == ref.name and a.hash.lower() == ref.hash for a in after.assets)
+    if not outcome.confirmed:
+        outcome.action = FAILED
+        outcome.error = UpdateUnconfirmedError(f"{outcome.step.module.describe()} was sent, but the device does not "
+                                               "list it among its assets after the restart (Device OS did not "
+                                               "store it)")
+        problems.append(outcome.error.message)
 
 
 def _not_reached(result: UpdateResult, current: list[ModuleOutcome], exc: PdiagError) -> None:

@@ -19,6 +19,15 @@ listening-mode ``s`` reply) and touches nothing.
   does for a device found in DFU mode (src/lib/flash-helper.js createFlashSteps): the bootloader needs a running
   Device OS.
 * Path: over DFU for what DFU writes (``DFU_WRITABLE``), through Device OS (control requests 250-253) for the rest.
+* Assets (Device OS >= 5.5.0) go last, each through Device OS, as particle-cli orders them (src/lib/flash-helper.js
+  createFlashSteps returns ``[...normalModules, ...dfuModules, ...assetModules]``).  Device OS needs that order:
+  it stores an asset only while the application that lists it runs, deleting every stored asset the running
+  application does not list (system/src/asset_manager.cpp storeAsset -> clearUnusedAssets, requiredAssets read
+  at boot), so the new application must be in place and booted first; and on the Argon, Boron and B SoM a module
+  over 592 KB staged for Device OS overwrites the asset storage (catalog/capabilities.py ota_overwrites_assets).
+  An asset is skipped when the device lists one of the same name and SHA-256 among its available assets (request
+  91, Device OS >= 5.6.0; particle-cli _skipAsset compares the same two); a device that cannot list them (5.5.x)
+  gets every asset written, as particle-cli does (getAssetInfo failing counts as none available).
 """
 
 from __future__ import annotations
@@ -26,11 +35,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from particle_diag.catalog import capabilities
 from particle_diag.catalog.module_functions import DFU_WRITABLE, UPDATE_ORDER
 from particle_diag.catalog.platforms import Platform
 from particle_diag.devices.bundle import Bundle, BundleModule
 from particle_diag.errors import UsageError
-from particle_diag.protocol.messages import ModuleInfo
+from particle_diag.protocol.messages import AssetInfo, ModuleInfo
 from particle_diag.protocol.module_header import check_platform
 
 DFU, DEVICE_OS = "dfu", "device-os"
@@ -54,7 +64,8 @@ class PlanStep:
 
     def to_dict(self) -> dict[str, object]:
         h = self.module.header
-        return {"file": self.module.name, "function": h.function, "index": h.index, "version": h.version,
+        asset = {"asset": h.asset.name, "hash": h.asset.hash} if h.asset is not None else {}
+        return {"file": self.module.name, "function": h.function, "index": h.index, "version": h.version, **asset,
                 "route": self.route, "action": "write" if self.write else "skip", "reason": self.reason,
                 "installed_version": self.installed_version, "size": len(self.module.image)}
 
@@ -93,9 +104,14 @@ def check_bundle_platform(bundle: Bundle, platform: Platform) -> None:
     check_platform(bundle.modules[0].header, platform.id)
 
 
-def plan_update(bundle: Bundle, platform: Platform, installed: Sequence[ModuleInfo] | None) -> UpdatePlan:
-    """What to write and what to skip, in order; DependencyError when the result could not run."""
+def plan_update(bundle: Bundle, platform: Platform, installed: Sequence[ModuleInfo] | None,
+                assets: Sequence[AssetInfo] | None = None, device_os: str | None = None) -> UpdatePlan:
+    """What to write and what to skip, in order; DependencyError when the result could not run.  ``assets``:
+    what the device lists in its asset storage (None: it cannot say); ``device_os``: what it runs now."""
+    from particle_diag.devices.bundle_assets import check_device_os
+
     check_bundle_platform(bundle, platform)
+    check_device_os(bundle, device_os, f"the {platform.display}")  # update.assets-device-os
     main = None if installed is None else {
         (m.type, m.index): m for m in installed if (m.store or "main") == "main" and m.type != "invalid"}
     problems = unmet_dependencies(bundle, main)
@@ -108,7 +124,42 @@ def plan_update(bundle: Bundle, platform: Platform, installed: Sequence[ModuleIn
     elif problems:
         raise DependencyError(f"the bundle cannot be applied to this {platform.display}: {'; '.join(problems)}")
     steps = [_step(m, main) for m in _order(bundle.modules, main)]
+    steps += _asset_steps(bundle, platform, steps, assets, notes)
     return UpdatePlan(tuple(steps), main is not None, tuple(notes))
+
+
+def _asset_steps(bundle: Bundle, platform: Platform, steps: list[PlanStep], assets: Sequence[AssetInfo] | None,
+                 notes: list[str]) -> list[PlanStep]:
+    """After every module, the bundle's assets; or, for an application given without its assets, the check that
+    the device already has them."""
+    on_device = None if assets is None else {(a.name, a.hash.lower()) for a in assets}
+    if not bundle.assets_given and bundle.asset_dependencies:
+        lacking = [a.name for a in bundle.asset_dependencies if on_device is None or (a.name, a.hash) not in on_device]
+        if lacking:
+            from particle_diag.devices.bundle_assets import AssetError
+
+            where = "the device cannot list its assets" if on_device is None else "the device does not have them"
+            raise AssetError(f"the application needs the assets {', '.join(lacking)}: the bundle has no assets/ "
+                             f"folder and {where}", "Give the bundle .zip with its assets/ folder (`particle "
+                             "bundle`). Nothing was written.")
+        notes.append("the application's assets are already on the device")
+        return []
+    wiped = next((s.module for s in steps if s.write and s.route == DEVICE_OS
+                  and capabilities.ota_overwrites_assets(platform.name, len(s.module.image))), None)
+    out = []
+    for module in bundle.assets:
+        ref = module.header.asset
+        assert ref is not None
+        if on_device is None:
+            out.append(PlanStep(module, DEVICE_OS, True, "the device cannot list its assets (request 91: Device OS "
+                                                         "5.6.0 or later)"))
+        elif wiped is not None:
+            out.append(PlanStep(module, DEVICE_OS, True, f"{wiped.describe()} is staged over the asset storage"))
+        elif (ref.name, ref.hash) in on_device:
+            out.append(PlanStep(module, DEVICE_OS, False, "already on the device"))
+        else:
+            out.append(PlanStep(module, DEVICE_OS, True, "not on the device"))
+    return out
 
 
 def unmet_dependencies(bundle: Bundle, main: dict[tuple[str, int], ModuleInfo] | None) -> list[str]:

@@ -133,6 +133,22 @@ class ModuleInfoReply:
 
 
 @dataclass(frozen=True)
+class AssetInfo:
+    """One asset as request 91 reports it (describe.proto FirmwareModuleAsset)."""
+
+    name: str
+    hash: str  # SHA-256 of the asset's data, lowercase hex
+    size: int = 0
+    storage_size: int = 0
+
+
+@dataclass(frozen=True)
+class AssetInfoReply:
+    available: list[AssetInfo]  # valid assets in the device's asset storage
+    required: list[AssetInfo]  # the running application's asset dependencies (name and hash only)
+
+
+@dataclass(frozen=True)
 class DiagnosticInfo:
     """Request 100 / console ``d``: numeric values by source name, and the sources that reported an error."""
 
@@ -226,6 +242,14 @@ def _module_to_current(m: ModuleInfo) -> pb.FirmwareModule:
         dependencies=[pb.FirmwareModule.Dependency(type=enum_value(MODULE_TYPES, d.function), index=d.index,
                                                    version=d.version) for d in m.dependencies],
     )
+
+
+def _asset_to_py(a: pb.FirmwareModuleAsset) -> AssetInfo:
+    return AssetInfo(a.name, bytes(a.hash).hex(), a.size, a.storage_size)
+
+
+def _asset_from_py(a: AssetInfo) -> pb.FirmwareModuleAsset:
+    return pb.FirmwareModuleAsset(name=a.name, hash=bytes.fromhex(a.hash), size=a.size, storage_size=a.storage_size)
 
 
 def _module_to_legacy(m: ModuleInfo) -> pb.Module:
@@ -416,6 +440,11 @@ _CORE: dict[int, RequestSpec] = {s.id: s for s in (
         lambda v: pb.GetProtectedStateReply(state=v.protected, overridden=v.overridden))),
     request_spec(R.GET_MODULE_INFO, pb.GetModuleInfoRequest, proto_codec(
         pb.GetModuleInfoReply, ModuleInfoReply, _modules_to_py, _modules_from_py)),
+    request_spec(R.GET_ASSET_INFO, pb.GetAssetInfoRequest, proto_codec(
+        pb.GetAssetInfoReply, AssetInfoReply,
+        lambda r: AssetInfoReply([_asset_to_py(a) for a in r.available], [_asset_to_py(a) for a in r.required]),
+        lambda v: pb.GetAssetInfoReply(available=[_asset_from_py(a) for a in v.available],
+                                       required=[_asset_from_py(a) for a in v.required]))),
     # Request 100 must be empty (a payload makes Device OS answer -120) and replies JSON text
     # (system/src/control/diagnostics.cpp).
     request_spec(R.DIAGNOSTIC_INFO, None, ReplyCodec(_diagnostics_decode, _diagnostics_encode)),

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from particle_diag.catalog.module_functions import ModuleDependency, ModuleFunction
 from particle_diag.catalog.platforms import by_id
 from particle_diag.errors import UsageError
+from particle_diag.protocol import module_extensions as ext
 
 PREFIX_SIZE = 24
 MIN_SUFFIX_SIZE = 36  # reserved + SHA-256 + size
@@ -67,6 +68,9 @@ class ModuleHeader:
     sha256: str | None = None
     product_id: int | None = None
     product_version: int | None = None
+    # Asset OTA (Device OS >= 5.5.0; protocol/module_extensions.py): what an application needs, what an asset is
+    asset_dependencies: tuple[ext.AssetRef, ...] = ()
+    asset: ext.AssetRef | None = None
 
     @property
     def drops_prefix(self) -> bool:
@@ -134,10 +138,13 @@ def build_module(
     product_id: int = 0xFFFF,
     product_version: int = 0xFFFF,
     flags: int = 0,
+    asset_deps: tuple[tuple[str, bytes], ...] = (),
 ) -> bytes:
     """A valid module binary: prefix + payload + 40-byte suffix (with SHA-256) + big-endian CRC-32.
 
-    ``deps`` holds up to two ``(function, index, version)`` dependencies. For tests and the virtual bench.
+    ``deps`` holds up to two ``(function, index, version)`` dependencies; ``asset_deps`` ``(name, data)`` pairs
+    become ASSET_DEPENDENCY extensions before the suffix, then END, as binary-version-reader's
+    updateModuleAssetDependencies puts them on a Gen 3 application. For tests and the virtual bench.
     """
     func = _function(function)
     if len(deps) > 2:
@@ -147,11 +154,14 @@ def build_module(
     dep_fields: list[int] = []
     for dep_function, dep_index, dep_version in (*deps, *((0, 0, 0),) * (2 - len(deps))):
         dep_fields += [_function(dep_function), dep_index, dep_version]
-    total = PREFIX_SIZE + len(payload) + SUFFIX_SIZE_WITH_PRODUCT + CRC_SIZE
+    extensions = b"".join(ext.asset_dependency_ext(name, hashlib.sha256(data).digest()) for name, data in asset_deps)
+    extensions += ext.end_ext() if extensions else b""
+    suffix_size = SUFFIX_SIZE_WITH_PRODUCT + len(extensions)
+    total = PREFIX_SIZE + len(payload) + suffix_size + CRC_SIZE
     end = start_address + total - CRC_SIZE
     prefix = _PREFIX.pack(start_address, end, 0, flags, version, platform_id, func, index, *dep_fields)
-    head = prefix + payload + struct.pack("<HHH", product_id, product_version, 0)
-    body = head + hashlib.sha256(head).digest() + struct.pack("<H", SUFFIX_SIZE_WITH_PRODUCT)
+    head = prefix + payload + extensions + struct.pack("<HHH", product_id, product_version, 0)
+    body = head + hashlib.sha256(head).digest() + struct.pack("<H", suffix_size)
     return body + zlib.crc32(body).to_bytes(4, "big")
 
 
@@ -220,6 +230,7 @@ def _header(
         if fn != ModuleFunction.NONE
     )
     sha, product_id, product_version = _suffix(module)
+    extensions = [*ext.prefix_extensions(module, offset, f[3]), *ext.suffix_extensions(module)]
     return ModuleHeader(
         start=f[0],
         end=f[1],
@@ -236,6 +247,8 @@ def _header(
         sha256=sha,
         product_id=product_id,
         product_version=product_version,
+        asset_dependencies=ext.asset_dependencies(extensions),
+        asset=ext.asset_identity(extensions) if f[6] == ModuleFunction.ASSET else None,
     )
 
 

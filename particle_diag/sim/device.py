@@ -134,6 +134,7 @@ class VirtualDevice:
         self._module_plan = None  # (failed_dependency, device_os, modules): sim.firmware.module_plan's cache
         self.update_state = firmware_update.UpdateState()  # requests 250-253 (sim/firmware_update.py)
         self.external_modules: dict[tuple[str, int], bytes] = {}  # modules applied outside the MCU's flash (NCP)
+        self.asset_store: dict[str, bytes] = {}  # asset name -> asset module in the asset storage (sim/assets.py)
         self.flash_timing = None  # sim.flash.FlashTiming for the realistic timing model; None = instant
         self.listeners: list[Callable[[str, VirtualDevice], None]] = []
         self.request_log: list[int] = []

@@ -14,6 +14,7 @@ from particle_diag.catalog import capabilities
 from particle_diag.catalog.requests import RequestType as R
 from particle_diag.catalog.results import Result
 from particle_diag.protocol import messages as m
+from particle_diag.protocol.module_extensions import AssetRef
 from particle_diag.sim import deviceos, flash_image
 from particle_diag.sim.flash import FlashTiming, VirtualFlash
 
@@ -110,6 +111,14 @@ def modules(device: VirtualDevice, *, include_empty: bool = False) -> list[m.Mod
             dependencies=list(h.dependencies),
         ))
     return out
+
+
+def required_assets(device: VirtualDevice) -> tuple[AssetRef, ...]:
+    """The asset dependencies of the application in the flash (what Device OS parsed at boot: AssetManager
+    requiredAssets)."""
+    users = [f.header for f in flash_modules(device)
+             if f.slot.store == "main" and f.header is not None and f.header.function == "user_part"]
+    return tuple(a for h in users for a in h.asset_dependencies)
 
 
 def diagnostics(device: VirtualDevice) -> m.DiagnosticInfo:
@@ -219,6 +228,12 @@ def handle(device: VirtualDevice, type_id: int, payload: bytes) -> tuple[int, by
 
         fmt = "current" if semver.at_least(fw.device_os, CURRENT_MODULE_FORMAT_SINCE) else "legacy"
         return Result.OK, m.encode_reply(type_id, m.ModuleInfoReply(modules(device), fmt))
+    if type_id == R.GET_ASSET_INFO:
+        from particle_diag.sim import assets
+
+        if not assets.accepts(device):
+            return Result.NOT_SUPPORTED, b""
+        return Result.OK, m.encode_reply(type_id, assets.asset_info(device, required_assets(device)))
     if type_id == R.DIAGNOSTIC_INFO:
         if payload:
             return Result.NOT_SUPPORTED, b""  # the request must be empty (system/src/control/diagnostics.cpp)

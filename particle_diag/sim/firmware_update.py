@@ -14,7 +14,9 @@ Requests 250-253 as Device OS handles them (system/src/control/storage.cpp, syst
   OTA_INVALID_ADDRESS, another platform OTA_INVALID_PLATFORM, a function without a slot OTA_UNSUPPORTED_MODULE.
   ``validate_only`` answers and drops the transfer; otherwise the reply is sent and the device restarts
   (RESET_REASON_UPDATE) to apply the module: the bootloader copies it into its slot, which takes the flash's
-  erase and write time.
+  erase and write time.  An asset module (Device OS >= 5.5.0) is only read at FINISH and stored in the asset
+  storage before the restart (sim/assets.py); on a Device OS without assets it is refused as
+  OTA_UNSUPPORTED_MODULE (UNVERIFIED: which OTA_* error Device OS < 5.5.0 answers).
 * CANCEL_FIRMWARE_UPDATE drops the transfer.
 
 At boot (``boot_mode``), as Device OS does: the bootloader starts the system part if there is a valid one, else it
@@ -137,6 +139,10 @@ def validate(device: VirtualDevice, image: bytes) -> int:
         header = parse_module(image, verify_crc=False)
     except FirmwareFileError:
         return Result.OTA_MODULE_NOT_FOUND
+    if header.function == "asset":  # fetch_module returns early for assets: nothing more is checked here
+        from particle_diag.sim import assets
+
+        return Result.OK if assets.accepts(device) else Result.OTA_UNSUPPORTED_MODULE
     if not header.crc_ok:
         return Result.OTA_INTEGRITY_CHECK_FAILED
     slot = _slot_for(module_plan(device), header)
@@ -199,13 +205,18 @@ def arm_interrupt(device: VirtualDevice, after_chunks: int = 3) -> None:
 # -- boot -----------------------------------------------------------------------------------------------------------
 def apply_pending(device: VirtualDevice) -> None:
     """The bootloader copies a validated update into its slot (before Device OS starts)."""
-    from particle_diag.sim.firmware import flash_target, module_plan
+    from particle_diag.sim.firmware import flash_target, module_plan, required_assets
 
     state = state_of(device)
     image, state.pending = state.pending, None
     if image is None:
         return
     header = parse_module(image, verify_crc=False)
+    if header.function == "asset":
+        from particle_diag.sim import assets
+
+        assets.store(device, image, required_assets(device))  # a failed store is only logged: the asset is not there
+        return
     slot = _slot_for(module_plan(device), header)
     if slot is None:
         return

@@ -30,7 +30,7 @@ from particle_diag.protocol.pb import control_pb2 as pb
 
 
 def test_table_covers_the_diagnostic_requests() -> None:
-    ids = {20, 21, 30, 40, 50, 60, 70, 71, 72, 73, 74, 76, 90, 100, 211, 221, 223, 230, 231, 250, 251, 252, 253,
+    ids = {20, 21, 30, 40, 50, 60, 70, 71, 72, 73, 74, 76, 90, 91, 100, 211, 221, 223, 230, 231, 250, 251, 252, 253,
            300, 400, 401, 505, 506, 551, 553, 554}
     assert set(msg.REQUESTS) == ids
     assert msg.REQUESTS[72].name == "GET_DEVICE_MODE"

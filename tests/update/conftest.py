@@ -75,3 +75,34 @@ def benches() -> Iterator[list[Bench]]:
         yield seen
     finally:
         Bench.observers.remove(seen.append)
+
+
+def application(platform: str, version: str, assets: dict[str, bytes], app_size: int = 20_000) -> bytes:
+    """An application built against ``version`` that declares ``assets`` (name -> data) as its asset dependencies,
+    the way binary-version-reader's updateModuleAssetDependencies marks it (ASSET_DEPENDENCY extensions, then END,
+    before the suffix)."""
+    from particle_diag.catalog.platforms import by_name
+
+    system = deviceos.release(version).system_module
+    user = next(m.slot for m in reversed(deviceos.module_set(platform, version))
+                if m.slot.function == "user_part" and m.slot.store == "main")
+    assert user.address is not None
+    deps = tuple(assets.items())
+    extra = sum(4 + 2 + 32 + len(name) for name in assets) + (4 if assets else 0)  # the extensions, END
+    if user.grows_down:  # ends at the slot's end and starts on a 4 KB boundary, where the HAL looks for it
+        app_size += -(app_size + 68 + extra) % 4096
+    start = user.address + user.max_size - app_size - 68 - extra if user.grows_down else user.address
+    return build_module(by_name(platform).id, "user_part", start, os.urandom(app_size), version=6, index=user.index,
+                        deps=(("system_part", 1, system),), asset_deps=deps)
+
+
+def asset_bundle(path: Path, app: bytes, assets: dict[str, bytes]) -> Path:
+    """A bundle .zip laid out as binary-version-reader's createApplicationAndAssetBundle writes it: the application
+    at the top, each asset as assets/NAME."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("app.bin", app)
+        for name, data in assets.items():
+            z.writestr(f"assets/{name}", data)
+    return path

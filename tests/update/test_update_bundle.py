@@ -8,6 +8,7 @@ import zipfile
 import pytest
 
 from particle_diag.devices.bundle import BundleError, load_bundle
+from particle_diag.devices.bundle_assets import AssetError
 from particle_diag.errors import ExitCode, UnsupportedError
 from particle_diag.files import InputFileError
 from particle_diag.protocol.module_header import FirmwareFileError, build_module
@@ -53,7 +54,8 @@ def test_a_zip_and_loose_files_give_the_same_modules(tmp_path):
     ("corrupt", FirmwareFileError, "firmware.crc", ExitCode.USAGE),
     ("unsupported-function", FirmwareFileError, "firmware.function", ExitCode.USAGE),
     ("empty", BundleError, "update.bundle", ExitCode.USAGE),
-    ("assets", UnsupportedError, "update.assets", ExitCode.UNSUPPORTED),
+    ("assets", AssetError, "update.asset-unused", ExitCode.USAGE),
+    ("gen2-assets", UnsupportedError, "update.assets-unsupported", ExitCode.UNSUPPORTED),
     ("bad-zip", InputFileError, "update.zip", ExitCode.USAGE),
     ("zip-member-too-large", InputFileError, "file.too-large", ExitCode.USAGE),
 ])
@@ -73,7 +75,12 @@ def test_refusals(tmp_path, case, error, reference, code):
     elif case == "empty":
         files = {"README.md": b"nothing"}
     target = _write(tmp_path / "b", files)
-    if case == "assets":
+    if case == "assets":  # an asset the application does not list
+        (target / "assets").mkdir()
+        (target / "assets" / "cat.jpg").write_bytes(b"\xff\xd8")
+    if case == "gen2-assets":  # a Photon application that lists an asset: Gen 2 Device OS stores none
+        target = _write(tmp_path / "g2", {"app.bin": build_module(6, "user_part", 0x80A0000, os.urandom(1000),
+                                                                  asset_deps=(("cat.jpg", b"\xff\xd8"),))})
         (target / "assets").mkdir()
         (target / "assets" / "cat.jpg").write_bytes(b"\xff\xd8")
     if case == "bad-zip":

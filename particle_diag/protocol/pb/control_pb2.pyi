@@ -230,7 +230,7 @@ class Module(_message.Message):
     def __init__(self, type: _Optional[_Union[Module.Type, str]] = ..., index: _Optional[int] = ..., version: _Optional[int] = ..., size: _Optional[int] = ..., validity: _Optional[int] = ..., dependencies: _Optional[_Iterable[_Union[Module.Dependency, _Mapping]]] = ...) -> None: ...
 
 class FirmwareModule(_message.Message):
-    __slots__ = ("type", "index", "version", "store", "max_size", "checked_flags", "passed_flags", "hash", "dependencies", "size")
+    __slots__ = ("type", "index", "version", "store", "max_size", "checked_flags", "passed_flags", "hash", "dependencies", "asset_dependencies", "size")
     class Type(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         INVALID: _ClassVar[FirmwareModule.Type]
@@ -281,6 +281,7 @@ class FirmwareModule(_message.Message):
     PASSED_FLAGS_FIELD_NUMBER: _ClassVar[int]
     HASH_FIELD_NUMBER: _ClassVar[int]
     DEPENDENCIES_FIELD_NUMBER: _ClassVar[int]
+    ASSET_DEPENDENCIES_FIELD_NUMBER: _ClassVar[int]
     SIZE_FIELD_NUMBER: _ClassVar[int]
     type: FirmwareModule.Type
     index: int
@@ -291,8 +292,9 @@ class FirmwareModule(_message.Message):
     passed_flags: int
     hash: bytes
     dependencies: _containers.RepeatedCompositeFieldContainer[FirmwareModule.Dependency]
+    asset_dependencies: _containers.RepeatedCompositeFieldContainer[FirmwareModuleAsset]
     size: int
-    def __init__(self, type: _Optional[_Union[FirmwareModule.Type, str]] = ..., index: _Optional[int] = ..., version: _Optional[int] = ..., store: _Optional[_Union[FirmwareModule.Store, str]] = ..., max_size: _Optional[int] = ..., checked_flags: _Optional[int] = ..., passed_flags: _Optional[int] = ..., hash: _Optional[bytes] = ..., dependencies: _Optional[_Iterable[_Union[FirmwareModule.Dependency, _Mapping]]] = ..., size: _Optional[int] = ...) -> None: ...
+    def __init__(self, type: _Optional[_Union[FirmwareModule.Type, str]] = ..., index: _Optional[int] = ..., version: _Optional[int] = ..., store: _Optional[_Union[FirmwareModule.Store, str]] = ..., max_size: _Optional[int] = ..., checked_flags: _Optional[int] = ..., passed_flags: _Optional[int] = ..., hash: _Optional[bytes] = ..., dependencies: _Optional[_Iterable[_Union[FirmwareModule.Dependency, _Mapping]]] = ..., asset_dependencies: _Optional[_Iterable[_Union[FirmwareModuleAsset, _Mapping]]] = ..., size: _Optional[int] = ...) -> None: ...
 
 class GetModuleInfoRequest(_message.Message):
     __slots__ = ()
@@ -305,6 +307,30 @@ class GetModuleInfoReply(_message.Message):
     modules: _containers.RepeatedCompositeFieldContainer[Module]
     firmware_modules: _containers.RepeatedCompositeFieldContainer[FirmwareModule]
     def __init__(self, modules: _Optional[_Iterable[_Union[Module, _Mapping]]] = ..., firmware_modules: _Optional[_Iterable[_Union[FirmwareModule, _Mapping]]] = ...) -> None: ...
+
+class FirmwareModuleAsset(_message.Message):
+    __slots__ = ("hash", "name", "size", "storage_size")
+    HASH_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    STORAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    hash: bytes
+    name: str
+    size: int
+    storage_size: int
+    def __init__(self, hash: _Optional[bytes] = ..., name: _Optional[str] = ..., size: _Optional[int] = ..., storage_size: _Optional[int] = ...) -> None: ...
+
+class GetAssetInfoRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetAssetInfoReply(_message.Message):
+    __slots__ = ("available", "required")
+    AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    available: _containers.RepeatedCompositeFieldContainer[FirmwareModuleAsset]
+    required: _containers.RepeatedCompositeFieldContainer[FirmwareModuleAsset]
+    def __init__(self, available: _Optional[_Iterable[_Union[FirmwareModuleAsset, _Mapping]]] = ..., required: _Optional[_Iterable[_Union[FirmwareModuleAsset, _Mapping]]] = ...) -> None: ...
 
 class GetSecurityKeyRequest(_message.Message):
     __slots__ = ("type",)
