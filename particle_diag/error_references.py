@@ -252,6 +252,9 @@ REFERENCES: dict[str, Reference] = {
                        "Remove it, or set PDIAG_LOCK_DIR to a directory only you can write."),
     "host.umockdev": R(E.ENVIRONMENT, "`pdiag sim run` needs umockdev and PyGObject (Linux only).",
                        "Install them (docs/sim-run.md), or use --sim."),
+    "host.tmpdir": R(E.ENVIRONMENT, "`pdiag sim run`: TMPDIR is so long that umockdev's device sockets would "
+                                    "exceed the 107 bytes a Unix socket path allows.",
+                     "Set TMPDIR to a shorter directory (the message says how short), e.g. TMPDIR=/tmp."),
     # -- lookups and troubleshooting -------------------------------------------------------------------------
     "led.no-match": R(E.NOT_FOUND, "No documented LED state fits the description.",
                       "Check colour and pattern; the message lists the nearest documented states."),

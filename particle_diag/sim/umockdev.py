@@ -75,6 +75,28 @@ def load_umockdev() -> Any:
     return UMockdev
 
 
+# umockdev serves each USB device node through a Unix socket under its testbed directory,
+# <TMPDIR>/umockdev.XXXXXX/ioctl/dev/bus/usb/BBB/DDD (umockdev src/umockdev.vala, Testbed.attach_ioctl; the
+# directory from g_dir_make_tmp("umockdev.XXXXXX")), and a socket path holds at most 107 bytes (sun_path is 108
+# with its NUL, unix(7)).  Past that, a client's open() of the node fails inside the preload with "Failed to
+# connect to ioctl socket" (seen here with TMPDIR 61 characters long: a 113-byte path).
+_SOCKET_PATH_MAX = 107
+_LONGEST_SOCKET_TAIL = "/umockdev.XXXXXX/ioctl/dev/bus/usb/001/001"
+
+
+def check_socket_room(environ: dict[str, str] | None = None) -> None:
+    """EnvironmentMissingError when TMPDIR is too long for umockdev's device sockets (GLib's g_get_tmp_dir():
+    $TMPDIR, else /tmp)."""
+    tmpdir = (environ if environ is not None else os.environ).get("TMPDIR") or "/tmp"
+    length = len(os.fsencode(tmpdir.rstrip("/") + _LONGEST_SOCKET_TAIL))
+    if length > _SOCKET_PATH_MAX:
+        raise EnvironmentMissingError(
+            f"TMPDIR is too long for umockdev: its device sockets would need {length}-byte paths "
+            f"(a Unix socket allows {_SOCKET_PATH_MAX})",
+            f"Set TMPDIR to a directory of at most {_SOCKET_PATH_MAX - len(_LONGEST_SOCKET_TAIL)} characters, "
+            "e.g. `TMPDIR=/tmp pdiag sim run ...`.", reference="host.tmpdir")
+
+
 def preload_library_installed() -> bool:
     patterns = [f"{d}/{PRELOAD_LIB}" for d in ("/usr/lib", "/usr/lib64", "/lib", "/usr/local/lib")]
     patterns += [f"{d}/*/{PRELOAD_LIB}" for d in ("/usr/lib", "/lib", "/usr/local/lib")]
@@ -152,6 +174,7 @@ class UmockdevBench:
         self._usbfs = umockdev_usbfs
         self.bench = bench
         self._trace = trace
+        check_socket_room()
         self._testbed: Any = umockdev.Testbed.new()
         self.root: str = self._testbed.get_root_dir()
         # True only when this process is preloaded; in_mock_environment() is False before Testbed.new()

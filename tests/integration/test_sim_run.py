@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -150,7 +154,18 @@ def test_watch_reports_a_mode_change_made_by_another_command(sim_run) -> None:
     assert modes[0]["mode"] == "dfu" and modes[0]["device_id"].startswith("e00fce68")
 
 
-def test_inner_commands_use_the_shared_bench_whatever_pdiag_sim_says(umockdev_available, tmp_path) -> None:
+@pytest.fixture
+def short_tmp() -> Iterator[Path]:
+    """A TMPDIR short enough for umockdev's device sockets (pytest's own tmp_path may not be, under xdist)."""
+    path = Path(tempfile.mkdtemp(prefix="pdiag-", dir="/tmp"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def test_inner_commands_use_the_shared_bench_whatever_pdiag_sim_says(umockdev_available, short_tmp) -> None:
+    tmp_path = short_tmp
     env = {k: v for k, v in os.environ.items() if k != "UMOCKDEV_DIR"}
     env.update(PDIAG_SIM="boron", PDIAG_SIM_TIMING="realistic", TMPDIR=str(tmp_path))
     done = subprocess.run([sys.executable, "-m", "particle_diag", "sim", "run", "--bench", "boron", "--", "sh", "-c",
@@ -161,3 +176,16 @@ def test_inner_commands_use_the_shared_bench_whatever_pdiag_sim_says(umockdev_av
     assert "PDIAG_SIM=boron is ignored inside `pdiag sim run`" in done.stderr
     assert not list(tmp_path.glob("umockdev.*")), "the testbed directory is removed"
 
+
+
+def test_a_tmpdir_too_long_for_umockdev_sockets_is_one_error_line_with_the_fix(umockdev_available, tmp_path) -> None:
+    long_tmp = tmp_path / ("x" * 80)
+    long_tmp.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "UMOCKDEV_DIR"}
+    env["TMPDIR"] = str(long_tmp)
+    done = subprocess.run([sys.executable, "-m", "particle_diag", "sim", "run", "--bench", "boron", "--", "true"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 12, done.stderr  # ENVIRONMENT (docs/errors.md host.tmpdir)
+    assert "TMPDIR is too long for umockdev" in done.stderr and "host.tmpdir" in done.stderr
+    assert "TMPDIR=/tmp" in done.stderr and "Traceback" not in done.stderr
+    assert not list(long_tmp.iterdir()), "nothing was created"
