@@ -18,14 +18,24 @@ For one device (``update_device``), in order:
 
 Every outcome is kept: a failure or a Ctrl-C stops this device's update, and the result says what was written,
 what was not and how to recover (the same command again: what is already there is skipped).
+
+With ``backup`` (``pdiag update --backup DIR``), every module written over DFU first saves the flash sectors it
+will erase, as ``pdiag flash --backup`` does (devices/backup.py: the raw bytes and a ``.json`` record, written
+atomically; an existing file is replaced only with consent, except this device's own earlier backup of the same
+range, which is kept), as ``DIR/<device ID>/<function>-<index>.bin``; ``pdiag flash --restore FILE DEVICE`` writes
+one back.  What goes through Device OS cannot be saved that way, and the plan and the result say so: the
+bootloader cannot be written back over DFU, NCP firmware lives in the network coprocessor's own flash, and assets in
+Device OS's asset file system, neither of which USB reads.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from particle_diag.catalog import timeouts
@@ -79,6 +89,8 @@ class ModuleOutcome:
     confirmed: bool | None = None
     error: PdiagError | None = None
     reached: bool = True  # False: not attempted, the update stopped at an earlier module (``error`` says why)
+    backup: str | None = None  # where the flash it replaced was saved (--backup), when it was
+    restore: str | None = None  # the command that writes that backup back
 
     def to_dict(self) -> dict[str, Any]:
         h = self.step.module.header
@@ -86,7 +98,7 @@ class ModuleOutcome:
         return {"file": self.step.module.name, "function": h.function, "index": h.index, "version": h.version,
                 **asset, "route": self.step.route, "action": self.action, "elapsed_s": round(self.elapsed_s, 3),
                 "reason": self.step.reason, "installed_version": self.step.installed_version,
-                "confirmed": self.confirmed, "reached": self.reached,
+                "confirmed": self.confirmed, "reached": self.reached, "backup": self.backup, "restore": self.restore,
                 "error": self.error.as_dict() if self.error else None}
 
 
@@ -134,10 +146,19 @@ class PreparedUpdate:
     bundle: Bundle
     prepared: dict[str, PreparedFlash]  # by module file name: the DFU-written ones, checked against the slots
     recovery: str
+    backup: Path | None = None  # the folder this device's backups go to (--backup DIR/<device ID>)
 
 
-def prepare_update(record: DeviceRecord, bundle: Bundle, *, recovery: str = "") -> PreparedUpdate:
-    """Everything that can be checked before the device is touched; a typed error otherwise."""
+def backup_folder(folder: Path, record: DeviceRecord) -> Path:
+    return folder / (record.device_id or re.sub(r"[^\w.-]", "_", record.key))
+
+
+def prepare_update(record: DeviceRecord, bundle: Bundle, *, recovery: str = "", backup: Path | None = None,
+                   overwrite: bool = False, plan_only: bool = False) -> PreparedUpdate:
+    """Everything that can be checked before the device is touched; a typed error otherwise.  ``backup``: a
+    folder to save what each DFU write erases in (its device's subfolder is made here, unless ``plan_only``:
+    then nothing is made or saved, the plan only says what could not be backed up); ``overwrite``: consent to
+    replace files there (FileExistsRefusedError otherwise)."""
     platform = record.platform
     if platform is None:
         raise UnsupportedError(f"{record.label}: its platform is unknown, so the bundle cannot be checked against it",
@@ -146,13 +167,29 @@ def prepare_update(record: DeviceRecord, bundle: Bundle, *, recovery: str = "") 
     check_device_os(bundle, record.device_os, record.label)  # update.assets-device-os, when the version is known
     refuse_protected(record)
     rerun = recovery or f"pdiag update {bundle.source} {device_selector(record)}"
+    folder = backup_folder(backup, record) if backup is not None else None
+    if folder is not None and not plan_only:
+        _make_folder(folder)
     prepared: dict[str, PreparedFlash] = {}
     for module in bundle.modules:
         if module.function in ("bootloader",):
             _check_bootloader_slot(module, record)
         elif module.function != "ncp_firmware":
-            prepared[module.name] = prepare_flash(record, module.image, recovery=rerun)  # firmware.range ...
-    return PreparedUpdate(record, bundle, prepared, rerun)
+            saved = folder / f"{module.function}-{module.header.index}.bin" if folder and not plan_only else None
+            prepared[module.name] = prepare_flash(record, module.image, recovery=rerun, backup=saved,
+                                                  overwrite=overwrite)  # firmware.range, file.exists ...
+    return PreparedUpdate(record, bundle, prepared, rerun, folder)
+
+
+def _make_folder(folder: Path) -> Path:
+    from particle_diag.devices.backup import BackupError
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"cannot make the backup folder {folder}: {exc.strerror}", "Choose another --backup "
+                          "folder; nothing was written to the device.") from None
+    return folder
 
 
 def _check_bootloader_slot(module: BundleModule, record: DeviceRecord) -> None:
@@ -195,6 +232,8 @@ def update_device(prepared: PreparedUpdate, host: Host, *, plan_only: bool = Fal
                               planned_only=plan_only, device_os_before=installed.record.device_os,
                               notes=[*installed.notes, *plan.notes])
         run.total = sum(_size(prepared, s) for s in plan.writes)
+        if prepared.backup is not None:
+            result.notes += _not_backed_up(plan)
         if plan_only or not plan.writes:
             _put_back(installed.record, found_in, host, timeout_s, None)
             result.device_os_after, result.mode_after = installed.record.device_os, installed.record.mode
@@ -272,6 +311,35 @@ def _write_all(prepared: PreparedUpdate, result: UpdateResult, record: DeviceRec
         _not_reached(result, current, exc)
         record = relocate(record, host)
     result.device_os_after, result.mode_after, result.record = record.device_os, record.mode, record
+    _collect_backups(prepared, result, record)
+
+
+def _not_backed_up(plan: UpdatePlan) -> list[str]:
+    why = {"bootloader": "DFU cannot write a bootloader back (the bootloader module of the Device OS release it "
+                         "came with restores it)",
+           "ncp_firmware": "it lives in the network coprocessor's own flash, which USB cannot read",
+           "asset": "Device OS keeps assets in its asset file system, which USB cannot read (the bundle they came "
+                    "with restores them)"}
+    return [f"not backed up: {s.module.describe()} is written through Device OS, and "
+            f"{why.get(s.module.function, 'USB cannot read it back')}" for s in plan.writes if s.route != DFU]
+
+
+def _collect_backups(prepared: PreparedUpdate, result: UpdateResult, record: DeviceRecord) -> None:
+    """Each DFU write's backup that is on disk (saved, or kept from an earlier run), with its restore command;
+    also for a write that failed or was interrupted after its backup was saved."""
+    from particle_diag.devices.backup import record_path
+    from particle_diag.devices.modes import device_selector
+
+    for outcome in result.modules:
+        flash = prepared.prepared.get(outcome.step.module.name)
+        plan = flash.backup if flash is not None and outcome.step.write else None
+        if plan is None or not (plan.path.is_file() and record_path(plan.path).is_file()):
+            continue
+        outcome.backup = str(plan.path)
+        outcome.restore = f"pdiag flash --restore {plan.path} {device_selector(record)}"
+        kept = " (kept from an earlier run: what was there before it)" if plan.existing is not None else ""
+        result.notes.append(f"backup of what {outcome.step.module.describe()} replaced: {plan.path}{kept}; "
+                            f"restore it with `{outcome.restore}`")
 
 
 def _dfu_phase(prepared: PreparedUpdate, outcomes: list[ModuleOutcome], record: DeviceRecord, host: Host,

@@ -14,6 +14,7 @@ import typer
 
 from particle_diag.catalog import timeouts
 from particle_diag.cli.commands.inventory import AllOpt
+from particle_diag.cli.consent import YesOpt
 from particle_diag.cli.state import AppState
 
 if TYPE_CHECKING:
@@ -24,6 +25,10 @@ ArgsArg = Annotated[list[str], typer.Argument(
     metavar="BUNDLE [DEVICE]...", help="The bundle (a directory or .zip of module binaries, or .bin files), then "
                                        "device ID prefixes, serial ports or USB paths.")]
 PlanOpt = Annotated[bool, typer.Option("--plan", help="Show what would be written and skipped, touch nothing.")]
+BackupOpt = Annotated[Path | None, typer.Option(
+    "--backup", metavar="DIR", help="First save the flash each DFU write erases, as DIR/<device ID>/<module>.bin "
+                                    "(restore one with `pdiag flash --restore FILE`); an existing file is "
+                                    "replaced only with --yes, this device's earlier backup of a range is kept.")]
 TimeoutOpt = Annotated[float, typer.Option("--timeout", envvar="PDIAG_MODE_TIMEOUT", min=0.1, metavar="SECONDS",
                                            help="How long to wait for a device to restart or change mode.")]
 
@@ -34,7 +39,9 @@ def register(app: typer.Typer) -> None:
 
 
 def update_command(ctx: typer.Context, args: ArgsArg, all_devices: AllOpt = False, plan: PlanOpt = False,
-                   timeout: TimeoutOpt = timeouts.MODE_CHANGE_S) -> None:
+                   backup: BackupOpt = None, timeout: TimeoutOpt = timeouts.MODE_CHANGE_S,
+                   yes: YesOpt = False) -> None:
+    from particle_diag.cli.consent import obtain
     from particle_diag.cli.output import envelope, print_json
     from particle_diag.cli.update_render import UpdateDisplay, render_results
     from particle_diag.devices.batch import run_on_devices
@@ -48,7 +55,13 @@ def update_command(ctx: typer.Context, args: ArgsArg, all_devices: AllOpt = Fals
     paths, selectors = split_arguments(args)
     bundle = load_bundle(paths)  # a bad bundle stops here, before any device is looked at
     chosen = select(discover(state.host), selectors, all_devices=all_devices)
-    prepared = [prepare_update(r, bundle, recovery=_rerun(state, bundle, r)) for r in chosen]  # no device touched
+    prepared: list = []  # type: ignore[type-arg]
+
+    def preflight(consent: bool) -> None:  # no device touched; asks once on a terminal to replace backup files
+        prepared[:] = [prepare_update(r, bundle, recovery=_rerun(state, bundle, r, backup), backup=backup,
+                                      overwrite=consent, plan_only=plan) for r in chosen]
+
+    obtain(preflight, yes or state.yes)
     by_key = {id(p.record): p for p in prepared}
     display = UpdateDisplay(state, chosen, plan)
     with display:
@@ -81,13 +94,16 @@ def split_arguments(args: list[str]) -> tuple[list[Path], list[str]]:
     return paths, selectors
 
 
-def _rerun(state: AppState, bundle: Bundle, record: DeviceRecord) -> str:
-    """The command that finishes an interrupted update of this device (what is there already is skipped)."""
+def _rerun(state: AppState, bundle: Bundle, record: DeviceRecord, backup: Path | None = None) -> str:
+    """The command that finishes an interrupted update of this device (what is there already is skipped; with
+    --backup, the backups already saved are kept)."""
     import shlex
 
     from particle_diag.devices.modes import device_selector
 
-    return shlex.join(["pdiag", *state.rerun_sim, "update", *bundle.source.split(" "), device_selector(record)])
+    extra = ["--backup", str(backup)] if backup is not None else []
+    return shlex.join(["pdiag", *state.rerun_sim, "update", *bundle.source.split(" "), device_selector(record),
+                       *extra])
 
 
 def _device_dict(outcome) -> dict:  # type: ignore[no-untyped-def, type-arg]
