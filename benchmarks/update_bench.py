@@ -6,7 +6,10 @@ Each run covers discovery, reading every device's modules, the writes, the resta
 devices in parallel (the code `pdiag update --all` runs).  Goals (docs/flashing.md): 16 devices within 1.5x the
 wall time of one; the second, unchanged run under 10 % of the first.
 
-Run: .venv/bin/python benchmarks/update_bench.py [--sizes 1,8,16] [--timing realistic]
+With ``--assets`` the application also lists two assets (a 96 KB incompressible one and 48 KB of text), written
+last through Device OS and listed by request 91 the second time (docs/flashing.md Application assets).
+
+Run: .venv/bin/python benchmarks/update_bench.py [--sizes 1,8,16] [--timing realistic] [--assets]
      PDIAG_SIM_TIMING=realistic*0.25 .venv/bin/python benchmarks/update_bench.py   (the same, 4x faster)
 """
 
@@ -36,8 +39,13 @@ PLATFORM, PLATFORM_ID, FROM, TO = "boron", 13, "6.1.1", "6.2.0"
 APP_SIZE = 0x40000 - 68 - 1024  # an application that fills most of the 256 KB user part
 
 
-def write_bundle(folder: Path) -> None:
-    """The 6.2.0 release as Particle names its files, built from the virtual devices' own Device OS tables."""
+ASSETS = {"sprites.bin": random.Random(2).randbytes(96 * 1024),
+          "strings.txt": b"".join(b"message %05d: the quick brown fox\n" % i for i in range(1400))}
+
+
+def write_bundle(folder: Path, with_assets: bool = False) -> None:
+    """The 6.2.0 release as Particle names its files, built from the virtual devices' own Device OS tables (and
+    with ``with_assets`` the application's assets under assets/, as particle-cli bundles them)."""
     modules = deviceos.module_set(PLATFORM, TO)
     names = {"bootloader": "bootloader", "radio_stack": "softdevice", "system_part": "system-part1"}
     for module in modules:
@@ -45,9 +53,15 @@ def write_bundle(folder: Path) -> None:
             continue
         _, image = flash_image.slot_image(PLATFORM_ID, module, modules, f"release {TO}")
         (folder / f"{PLATFORM}-{names[module.slot.function]}@{TO}.bin").write_bytes(image)
+    assets = ASSETS if with_assets else {}
     app = build_module(PLATFORM_ID, "user_part", 0xB4000, random.Random(1).randbytes(APP_SIZE), version=6, index=2,
-                       deps=(("system_part", 1, deviceos.release(TO).system_module),))
+                       deps=(("system_part", 1, deviceos.release(TO).system_module),),
+                       asset_deps=tuple(assets.items()))
     (folder / f"{PLATFORM}-app@{TO}.bin").write_bytes(app)
+    if assets:
+        (folder / "assets").mkdir()
+        for name, data in assets.items():
+            (folder / "assets" / name).write_bytes(data)
 
 
 def update_all(bench: Bench, bundle: Bundle) -> tuple[float, list[UpdateResult]]:
@@ -73,7 +87,7 @@ def run(size: int, bundle: Bundle, model: TimingModel) -> tuple[float, float, in
         written = {sum(len(m.step.module.image) for m in r.modules if m.action == "written") for r in results}
         second, again = update_all(bench, bundle)
         skipped = {r.count("skipped") for r in again}
-        assert len(written) == 1 and skipped == {len(bundle.modules)}, (written, skipped)
+        assert len(written) == 1 and skipped == {len(bundle.modules) + len(bundle.assets)}, (written, skipped)
         assert all(d.firmware.device_os == TO for d in bench.devices)
     finally:
         bench.close()
@@ -86,13 +100,15 @@ def main() -> None:
     parser.add_argument("--timing", default=os.environ.get(ENV) or "realistic",
                         help="timing model, e.g. realistic or realistic*0.25 (default: $PDIAG_SIM_TIMING or "
                              "realistic)")
+    parser.add_argument("--assets", action="store_true", help="the application lists two assets (144 KB)")
     args = parser.parse_args()
     model = model_named(args.timing)
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
-        write_bundle(Path(tmp))
+        write_bundle(Path(tmp), args.assets)
         bundle = load_bundle([Path(tmp)])
-    print(f"pdiag update: {len(bundle.modules)} modules, {bundle.size} bytes ({bundle.size / 2**20:.2f} MiB), "
+    assets = f"{len(bundle.assets)} assets, " if bundle.assets else ""
+    print(f"pdiag update: {len(bundle.modules)} modules, {assets}{bundle.size} bytes ({bundle.size / 2**20:.2f} MiB), "
           f"{PLATFORM} {FROM} -> {TO}, timing model {model.name}")
     print(f"{'devices':>8} {'first run':>11} {'vs one':>7} {'second run':>11} {'second/first':>13}  written/device")
     base = None
