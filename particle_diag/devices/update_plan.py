@@ -157,6 +157,9 @@ def _asset_steps(bundle: Bundle, platform: Platform, steps: list[PlanStep], asse
             out.append(PlanStep(module, DEVICE_OS, True, f"{wiped.describe()} is staged over the asset storage"))
         elif (ref.name, ref.hash) in on_device:
             out.append(PlanStep(module, DEVICE_OS, False, "already on the device"))
+        elif any(name == ref.name for name, _ in on_device):
+            out.append(PlanStep(module, DEVICE_OS, True, "the device has another file of that name (SHA-256 "
+                                                         "differs)"))
         else:
             out.append(PlanStep(module, DEVICE_OS, True, "not on the device"))
     return out

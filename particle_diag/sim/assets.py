@@ -11,6 +11,7 @@ https://github.com/particle-iot/device-os/blob/889b301c41651961131e1fae977c10c81
   replaces a file of the same name.  A store that does not fit fails (littlefs out of space) and stores nothing;
   the file-system overhead counted here is catalog/capabilities.py asset_blocks (UNVERIFIED).
 * The storage is flash: it outlives resets and mode changes (kept on the device object, like the MCU's flash).
+  On the Argon, Boron and B SoM a firmware update staged past 592 KB overwrites it (sim/firmware_update.py).
 * Request 91 (GET_ASSET_INFO, system/src/control/storage.cpp getAssetInfo) lists the valid stored assets
   (``available``: name, SHA-256 of the data, its size, the module's size) and the running application's asset
   dependencies (``required``: name and hash).

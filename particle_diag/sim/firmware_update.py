@@ -33,7 +33,7 @@ import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from particle_diag.catalog import reset_reasons
+from particle_diag.catalog import capabilities, reset_reasons
 from particle_diag.catalog.requests import RequestType as R
 from particle_diag.catalog.results import Result
 from particle_diag.protocol import messages as m
@@ -80,6 +80,11 @@ def handle(device: VirtualDevice, type_id: int, payload: bytes) -> tuple[int, by
             state.data = None
             return Result.OUT_OF_RANGE, b""
         state.data += data
+        if capabilities.ota_overwrites_assets(device.platform.name, len(state.data)):
+            # Argon, Boron, B SoM: the OTA area runs over the asset storage (HAL_PLATFORM_ASSETS_OTA_OVERLAP); over
+            # USB nothing unmounts it first (only the cloud path calls AssetManager::prepareForOta), so the stored
+            # assets are overwritten.  UNVERIFIED: how Device OS's file system recovers; here they are simply gone.
+            device.asset_store = {}
         return Result.OK, b""
     if type_id == R.FINISH_FIRMWARE_UPDATE:
         validate_only = m.decode_request(type_id, payload)["validate_only"]

@@ -74,7 +74,8 @@ def test_a_changed_asset_is_the_only_one_written_and_the_old_one_is_replaced(mak
     result = update_device(prepare_update(_only(vb), load_bundle([asset_bundle(tmp_path / "b.zip", newer, changed)])),
                            vb.host)
     assert result.error is None, result.error
-    assert [m.action for m in result.modules] == ["written", "skipped", "written"]
+    assert [(m.action, m.step.reason) for m in result.modules[1:]] == [
+        ("skipped", "already on the device"), ("written", "the device has another file of that name (SHA-256 differs)")]
     assert _stored(vb.device()) == changed
 
 

@@ -112,3 +112,33 @@ def test_a_dependency_the_device_already_meets_does_not_order_the_bundle():
     device = [_info("bootloader", 0, 1002), _info("system_part", 1, 2006), _info("radio_stack", 0, 202)]
     plan = plan_update(_bundle(system, boot), BORON, device)
     assert [s.module.function for s in plan.steps] == ["bootloader", "system_part"]
+
+
+def _asset(name: str, data: bytes) -> BundleModule:
+    from particle_diag.protocol import asset_module
+
+    image = asset_module.build(name, data)
+    return BundleModule(f"assets/{name}", parse_module(image), image)
+
+
+def test_assets_go_last_and_a_large_module_staged_over_the_asset_storage_rewrites_them():
+    """Argon: Device OS stages a module sent to it in an OTA area that runs over the asset storage; past 592 KB it
+    overwrites the stored assets (HAL_PLATFORM_ASSETS_OTA_OVERLAP), so assets the device lists are written again."""
+    from particle_diag.protocol.messages import AssetInfo
+
+    argon = by_name("argon")
+    assets = {"a.txt": b"first asset", "b.txt": b"second asset"}
+    app_image = build_module(12, "user_part", 0xB4000, os.urandom(2000), version=6, index=2,
+                             asset_deps=tuple(assets.items()))
+    app = BundleModule("app.bin", parse_module(app_image), app_image)
+    stored = [AssetInfo(m.header.asset.name, m.header.asset.hash) for m in (_asset(n, d) for n, d in assets.items())]
+    small_ncp = _module("argon-ncp.bin", "ncp_firmware", 0, 7, 0, platform=12)
+    big = build_module(12, "ncp_firmware", 0, os.urandom(700_000), version=7, index=0)
+    big_ncp = BundleModule("argon-ncp-big.bin", parse_module(big), big)
+    for ncp, rewritten in ((small_ncp, False), (big_ncp, True)):
+        bundle = Bundle("b", (app, ncp), assets=tuple(_asset(n, d) for n, d in assets.items()), assets_given=True)
+        plan = plan_update(bundle, argon, [_info("ncp_firmware", 0, 5)], stored, "6.1.1")
+        assert [s.module.function for s in plan.steps] == ["ncp_firmware", "user_part", "asset", "asset"]
+        assert [s.write for s in plan.steps[2:]] == [rewritten] * 2
+        if rewritten:
+            assert plan.steps[2].reason == "ncp firmware 0 v7 (argon-ncp-big.bin) is staged over the asset storage"
