@@ -31,7 +31,6 @@ Device OS's asset file system, neither of which USB reads.
 from __future__ import annotations
 
 import dataclasses
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -54,6 +53,7 @@ from particle_diag.devices.host import Host
 from particle_diag.devices.installed import Installed, read_installed, relocate
 from particle_diag.devices.lock import device_lock
 from particle_diag.devices.modes import device_selector
+from particle_diag.devices.update_backup import backup_folder, collect_backups, make_folder, not_backed_up
 from particle_diag.devices.update_plan import DFU, PlanStep, UpdatePlan, check_bundle_platform, plan_update
 from particle_diag.errors import CheckFailedError, ExitCode, OperationInterrupted, PdiagError, UnsupportedError
 from particle_diag.protocol.messages import ModuleInfo
@@ -149,10 +149,6 @@ class PreparedUpdate:
     backup: Path | None = None  # the folder this device's backups go to (--backup DIR/<device ID>)
 
 
-def backup_folder(folder: Path, record: DeviceRecord) -> Path:
-    return folder / (record.device_id or re.sub(r"[^\w.-]", "_", record.key))
-
-
 def prepare_update(record: DeviceRecord, bundle: Bundle, *, recovery: str = "", backup: Path | None = None,
                    overwrite: bool = False, plan_only: bool = False) -> PreparedUpdate:
     """Everything that can be checked before the device is touched; a typed error otherwise.  ``backup``: a
@@ -169,7 +165,7 @@ def prepare_update(record: DeviceRecord, bundle: Bundle, *, recovery: str = "", 
     rerun = recovery or f"pdiag update {bundle.source} {device_selector(record)}"
     folder = backup_folder(backup, record) if backup is not None else None
     if folder is not None and not plan_only:
-        _make_folder(folder)
+        make_folder(folder)
     prepared: dict[str, PreparedFlash] = {}
     for module in bundle.modules:
         if module.function in ("bootloader",):
@@ -179,17 +175,6 @@ def prepare_update(record: DeviceRecord, bundle: Bundle, *, recovery: str = "", 
             prepared[module.name] = prepare_flash(record, module.image, recovery=rerun, backup=saved,
                                                   overwrite=overwrite)  # firmware.range, file.exists ...
     return PreparedUpdate(record, bundle, prepared, rerun, folder)
-
-
-def _make_folder(folder: Path) -> Path:
-    from particle_diag.devices.backup import BackupError
-
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BackupError(f"cannot make the backup folder {folder}: {exc.strerror}", "Choose another --backup "
-                          "folder; nothing was written to the device.") from None
-    return folder
 
 
 def _check_bootloader_slot(module: BundleModule, record: DeviceRecord) -> None:
@@ -233,7 +218,7 @@ def update_device(prepared: PreparedUpdate, host: Host, *, plan_only: bool = Fal
                               notes=[*installed.notes, *plan.notes])
         run.total = sum(_size(prepared, s) for s in plan.writes)
         if prepared.backup is not None:
-            result.notes += _not_backed_up(plan)
+            result.notes += not_backed_up(plan)
         if plan_only or not plan.writes:
             _put_back(installed.record, found_in, host, timeout_s, None)
             result.device_os_after, result.mode_after = installed.record.device_os, installed.record.mode
@@ -311,35 +296,7 @@ def _write_all(prepared: PreparedUpdate, result: UpdateResult, record: DeviceRec
         _not_reached(result, current, exc)
         record = relocate(record, host)
     result.device_os_after, result.mode_after, result.record = record.device_os, record.mode, record
-    _collect_backups(prepared, result, record)
-
-
-def _not_backed_up(plan: UpdatePlan) -> list[str]:
-    why = {"bootloader": "DFU cannot write a bootloader back (the bootloader module of the Device OS release it "
-                         "came with restores it)",
-           "ncp_firmware": "it lives in the network coprocessor's own flash, which USB cannot read",
-           "asset": "Device OS keeps assets in its asset file system, which USB cannot read (the bundle they came "
-                    "with restores them)"}
-    return [f"not backed up: {s.module.describe()} is written through Device OS, and "
-            f"{why.get(s.module.function, 'USB cannot read it back')}" for s in plan.writes if s.route != DFU]
-
-
-def _collect_backups(prepared: PreparedUpdate, result: UpdateResult, record: DeviceRecord) -> None:
-    """Each DFU write's backup that is on disk (saved, or kept from an earlier run), with its restore command;
-    also for a write that failed or was interrupted after its backup was saved."""
-    from particle_diag.devices.backup import record_path
-    from particle_diag.devices.modes import device_selector
-
-    for outcome in result.modules:
-        flash = prepared.prepared.get(outcome.step.module.name)
-        plan = flash.backup if flash is not None and outcome.step.write else None
-        if plan is None or not (plan.path.is_file() and record_path(plan.path).is_file()):
-            continue
-        outcome.backup = str(plan.path)
-        outcome.restore = f"pdiag flash --restore {plan.path} {device_selector(record)}"
-        kept = " (kept from an earlier run: what was there before it)" if plan.existing is not None else ""
-        result.notes.append(f"backup of what {outcome.step.module.describe()} replaced: {plan.path}{kept}; "
-                            f"restore it with `{outcome.restore}`")
+    collect_backups(prepared, result, record)
 
 
 def _dfu_phase(prepared: PreparedUpdate, outcomes: list[ModuleOutcome], record: DeviceRecord, host: Host,
