@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -140,7 +141,25 @@ def _tier(keywords: Any) -> str:
     return next(name for marker, name in TIERS if not marker or marker in keywords)
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto`` (./scripts/test): twice the usable cores, at least 2 and at most 8, or $PDIAG_TEST_WORKERS.  Most
+    of a test's wall time is waiting (a pty's reply, a device re-joining the bus, a subprocess starting), not CPU."""
+    configured = os.environ.get("PDIAG_TEST_WORKERS")
+    if configured:
+        return int(configured)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(2, min(8, 2 * cores))
+
+
+# Lines a test adds to the run's summary (the LED corpus accuracy) travel as user properties of its report, the one
+# channel pytest-xdist carries from a worker to the process that prints.
+LED_REPORT_PROPERTY = "led_corpus_report"
+_led_report: list[str] = []
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _led_report.extend(str(value) for name, value in report.user_properties
+                       if name == LED_REPORT_PROPERTY and report.when == "call")
     if report.when != "call" and not (report.skipped or report.failed):
         return
     tier = _tier(report.keywords)
@@ -155,6 +174,13 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         counts["failed"] += 1
     elif report.when == "call":
         counts["passed"] += 1
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _led_report:
+        terminalreporter.section("LED description corpus")
+        for line in _led_report:
+            terminalreporter.write_line(line)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from particle_diag.cli.interrupt import current_stop
 from particle_diag.sim.bench import Bench
 
 BORON = "e00fce6808c51724bcd0b3be"  # the first virtual Boron's deterministic ID (sim/spec.py)
@@ -155,6 +156,10 @@ def press_ctrl_c_when(benches_hook: list[Callable[[Any], None]], *, request: int
             if times is not None:
                 times.append(time.monotonic())
             os.kill(os.getpid(), signal.SIGINT)
+            # A person's Ctrl-C lands while the device handles the request: hold the device's reply until pdiag's
+            # handler has run (on the main thread, soon after), as it would have long before a real device replies.
+            # Without this, on a loaded machine the whole command could finish first and rightly exit 0.
+            current_stop().wait(5)
 
     def on_bench(bench: Any) -> None:
         for device in bench.devices:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import LED_REPORT_PROPERTY
 from tests.knowledge import doctemplate as dt
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -21,17 +23,9 @@ def template() -> dt.Template:
     return dt.parse(DOCUMENT.read_text(encoding="utf-8"))
 
 
-_LED_REPORT: list[str] = []
-
-
-@pytest.fixture(scope="session")
-def led_accuracy_report() -> list[str]:
-    """Lines the LED corpus test adds; printed at the end of the test run (pytest_terminal_summary)."""
-    return _LED_REPORT
-
-
-def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
-    if _LED_REPORT:
-        terminalreporter.section("LED description corpus")
-        for line in _LED_REPORT:
-            terminalreporter.write_line(line)
+@pytest.fixture
+def led_accuracy_report(record_property) -> Callable[[str], None]:  # type: ignore[no-untyped-def]
+    """Adds a line to the "LED description corpus" section printed at the end of the run.  The line travels as
+    a user property of the test's report, so it reaches the summary from a pytest-xdist worker too
+    (tests/conftest.py pytest_terminal_summary)."""
+    return lambda line: record_property(LED_REPORT_PROPERTY, line)
