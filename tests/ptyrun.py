@@ -16,6 +16,9 @@ from pathlib import Path
 
 ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[A-Za-z]|[78()][A-Za-z0-9]?)")
 ROOT = Path(__file__).resolve().parents[1]
+# answer_until_exit: the least time between two answers, so that a prompt the program redraws before it has read
+# the previous answer is not answered twice.
+ANSWER_GAP_S = 0.1
 
 
 def plain(text: str) -> str:
@@ -82,17 +85,19 @@ class PtyProcess:
         exits; returns the exit code."""
         rules = [(re.compile(pattern), keys) for pattern, keys in replies]
         deadline = time.monotonic() + timeout
-        answered, last = len(self.raw), 0.0
+        answered, last = len(self.raw), -ANSWER_GAP_S
         while self.proc.poll() is None and time.monotonic() < deadline:
-            self._read(0.2)
             tail = plain(self.raw[answered:]).rstrip("\n").rsplit("\n", 1)[-1].rsplit("\r", 1)[-1]
-            if time.monotonic() - last < 0.25 or not tail:
+            keys = next((k for rx, k in rules if tail and rx.search(tail)), None)
+            if keys is None:
+                self._read(0.2)  # returns as soon as output arrives
                 continue
-            for rx, keys in rules:
-                if rx.search(tail):
-                    self.send(keys)
-                    answered, last = len(self.raw), time.monotonic()
-                    break
+            wait = last + ANSWER_GAP_S - time.monotonic()
+            if wait > 0:  # a prompt redrawn (an animation frame) right after an answer is the same prompt
+                self._read(wait)
+                continue
+            self.send(keys)
+            answered, last = len(self.raw), time.monotonic()
         return self.wait(timeout=max(deadline - time.monotonic(), 1.0))
 
     def send(self, keys: str) -> None:
