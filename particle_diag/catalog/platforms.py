@@ -43,6 +43,12 @@ class Platform:
         return feature in self.features
 
     @property
+    def runs_device_os(self) -> bool:
+        """False for a platform whose USB port takes no Particle control requests and has none of Device OS's
+        modes (Tachyon: a Linux computer, quirk ``control_requests_not_supported``)."""
+        return "control_requests_not_supported" not in self.quirks
+
+    @property
     def memory_map(self) -> MemoryMap | None:
         from particle_diag.catalog.memory_map import for_platform
 

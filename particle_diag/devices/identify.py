@@ -95,6 +95,9 @@ def _identify(record: DeviceRecord, host: Host) -> Identity:
     if missing and record.serial_port and record.mode == "listening":
         _fill_from_console(ident, record, host)
         ident.source.append("serial")
+    elif missing and p is not None and not p.runs_device_os:
+        ident.notes.append(f"a {p.display} runs Linux, not Device OS: it answers no Particle USB requests "
+                           "(`particle tachyon identify` reads it in EDL mode)")
     elif missing:
         ident.notes.append(
             "not available over USB control requests on this firmware: " + ", ".join(missing)

@@ -240,6 +240,20 @@ def unresponsive_error(record: DeviceRecord, target: str) -> PdiagError:
 def _refuse_unreachable(record: DeviceRecord, target: str, *, resetting: bool = False) -> None:
     if record.status == "inaccessible" and record.problem is not None:
         raise record.problem
+    what = "restart it" if resetting else f"switch it to {target} mode"
+    if record.mode == "edl":
+        # The Qualcomm boot ROM's Sahara/Firehose protocol, not Device OS (particle-usb src/edl-device.js): it
+        # takes a flashing tool, and it ends when the SoC restarts.
+        raise UnsupportedError(f"{record.label} is in Qualcomm EDL mode, where only the SoC's boot ROM answers: "
+                               f"pdiag cannot {what}",
+                               "Finish the flashing with particle-cli (`particle flash --tachyon`), or restart the "
+                               "Tachyon (power it off and on) to leave EDL mode.", reference="mode.unsupported")
+    if record.platform is not None and not record.platform.runs_device_os:
+        raise UnsupportedError(f"{record.label}: a {record.platform.display} runs Linux, not Device OS: it takes "
+                               f"no Particle USB requests and has no DFU, listening or safe mode, so pdiag cannot "
+                               f"{what}",
+                               "Restart it from Linux (`sudo reboot`); flash it with particle-cli "
+                               "(`particle flash --tachyon`).", reference="mode.unsupported")
     # A device that did not answer its probe can still be put in DFU mode through its serial port (the magic
     # baud rate is handled by the USB stack, not the application), and reset by a raw request (answered in the
     # USB interrupt); every other switch needs it to answer.

@@ -26,6 +26,11 @@ def probe_mode(record: DeviceRecord, host: Host) -> None:
 
     A probe shares the device's lock with other listings and sends no RESET(0) on open, so it never cancels
     another process's requests; a device another command holds is marked ``in-use`` and not opened."""
+    if record.platform is not None and not record.platform.runs_device_os:
+        # Tachyon: device-constants marks it controlRequestsNotSupported and particle-usb sends it none; it is
+        # running (Linux) whenever it shows its normal USB IDs.
+        record.mode = record.status = "normal"
+        return
     host.say(f"probing {record.device_id or record.usb.path if record.usb else '?'} over control requests")
     try:
         with control_session(record, host, request_timeout_s=host.probe_timeout_s, probe=True) as client:

@@ -193,7 +193,9 @@ class VirtualDevice:
                 raise Unplugged()
             if setup.kind == 0:
                 return self._standard_in(setup)
-            if setup.kind == 2 and self.mode not in ("dfu", "edl"):
+            # A platform without Device OS (Tachyon) stalls Particle's vendor requests: device-constants quirk
+            # controlRequestsNotSupported (UNVERIFIED how a real Tachyon answers them; particle-usb never asks).
+            if setup.kind == 2 and self.mode not in ("dfu", "edl") and self.platform.runs_device_os:
                 return hostile.service_in(self.hostile, setup, self.service.handle_in(setup))
             if setup.kind == 1 and self.mode == "dfu":
                 return hostile.dfu_in(self.hostile, setup, self.dfu.handle_in(setup))
@@ -203,7 +205,7 @@ class VirtualDevice:
         with self.lock:
             if not self.attached:
                 raise Unplugged()
-            if setup.kind == 2 and self.mode not in ("dfu", "edl"):
+            if setup.kind == 2 and self.mode not in ("dfu", "edl") and self.platform.runs_device_os:
                 self.service.handle_out(setup, data)
                 return
             if setup.kind == 1 and self.mode == "dfu":
@@ -410,6 +412,8 @@ class VirtualDevice:
             port = self.port
             if port is None or self.mode not in ("normal", "safe") or self.app is not None:
                 return
+            if not self.platform.runs_device_os:
+                return  # no Device OS application logging (what a Tachyon's own serial function prints: unknown)
             self.app = VirtualApp(self, port.write, port.has_host, period_s=self.behaviour.log_period_s,
                                   panic_after_s=self.behaviour.panic_after_s, boot=boot)
             app = self.app

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from particle_diag.sim.spec import parse_spec
 
 
@@ -116,6 +118,38 @@ def test_tachyon_in_edl_mode_is_listed(pdiag):
     assert tachyon["device_id"] is None and "SoC serial" in tachyon["notes"][0]
     result = pdiag("--sim", "tachyon:edl", "vitals")
     assert result.code == 8 and "EDL" in result.err
+
+
+@pytest.mark.parametrize("command", [["enter", "dfu"], ["enter", "listening"], ["reset"]], ids=" ".join)
+@pytest.mark.parametrize("mode", ["edl", "normal"])
+def test_a_tachyon_is_never_sent_device_os_requests_and_mode_changes_say_why(pdiag, mode, command):
+    result = pdiag("--sim", f"tachyon:{mode}", *command)
+    assert result.code == 8 and result.out == ""  # UNSUPPORTED: nothing was sent
+    if mode == "edl":
+        assert "Qualcomm EDL mode" in result.err and "power it off and on" in result.err
+    else:
+        assert "runs Linux, not Device OS" in result.err and "sudo reboot" in result.err
+    assert "predates USB control requests" not in result.err and "Hold MODE" not in result.err
+
+
+def test_a_running_tachyon_is_listed_as_running_without_a_device_os_version(pdiag):
+    (tachyon,) = pdiag("--sim", "tachyon", "--json", "list").json["data"]["devices"]
+    assert tachyon["mode"] == tachyon["status"] == "normal" and tachyon["device_os"] is None
+    identity = pdiag("--sim", "tachyon", "--json", "identify").json["data"]
+    assert any("runs Linux" in note for note in identity["notes"])
+    assert not any("pdiag enter listening" in note for note in identity["notes"])
+
+
+def test_the_virtual_tachyon_stalls_particle_vendor_requests():
+    import usb.core
+
+    from particle_diag.sim.bench import Bench
+    from particle_diag.sim.pyusb_backend import BenchBackend
+
+    with Bench.from_spec("tachyon") as bench:
+        (dev,) = list(usb.core.find(find_all=True, backend=BenchBackend(bench)))
+        with pytest.raises(usb.core.USBError):  # GET_SYSTEM_VERSION (30): a Device OS device answers it
+            dev.ctrl_transfer(0xC0, 0x50, 0, 30, 64)
 
 
 def test_only_qualcomms_edl_product_id_is_particles():
