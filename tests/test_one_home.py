@@ -175,8 +175,9 @@ def test_request_types_have_one_number_each() -> None:
 def test_citations_name_public_sources() -> None:
     """Code cites Particle's sources (URL and file) or a doc of this repository, never a document that is not in
     it (the research notes once cited as "reference §n", or a path of a build machine)."""
-    cited = [f"{p.relative_to(ROOT)}:{n}" for p in sorted(PACKAGE.rglob("*")) if p.suffix in (".py", ".toml", ".proto",
-                                                                                                 ".rules")
+    sources = [p for p in sorted(PACKAGE.rglob("*")) if p.suffix in (".py", ".toml", ".proto", ".rules")]
+    sources += [p for p in sorted((ROOT / "tests").rglob("*.py")) if p != Path(__file__).resolve()]
+    cited = [f"{p.relative_to(ROOT)}:{n}" for p in sources
              for n, line in enumerate(p.read_text().splitlines(), 1)
              if re.search(r"reference §|shared/reference|\.md §|/work/|/home/", line)]
     assert cited == []

@@ -13,7 +13,7 @@ from particle_diag.devices.record import DeviceRecord
 from particle_diag.protocol.module_header import build_module
 
 BORON = 13
-USER = 0x000B4000  # Gen 3 user part since Device OS 3.1.0 (reference §1.3)
+USER = 0x000B4000  # Gen 3 user part since Device OS 3.1.0 (particle-cli src/lib/flash-helper.js; catalog/data/memory_map.toml)
 
 
 @pytest.fixture

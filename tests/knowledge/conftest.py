@@ -11,7 +11,7 @@ from tests.conftest import LED_REPORT_PROPERTY
 from tests.knowledge import doctemplate as dt
 
 FIXTURES = Path(__file__).parent / "fixtures"
-# CI keeps shared/ beside the clone: <clone>/../shared/reference/...
+# The source document this product was specified from sits beside the clone (in its "shared" directory), not in it.
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 DOCUMENT = REFERENCE / "status-led-and-device-modes.md"
 

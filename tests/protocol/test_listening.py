@@ -1,4 +1,4 @@
-"""Listening-mode console replies, host side (reference §3.3, §3.5): hand-written device output."""
+"""Listening-mode console replies, host side (device-os system/src/system_setup.cpp, system_info.cpp; particle-cli src/lib/serial.js): hand-written device output."""
 
 from __future__ import annotations
 

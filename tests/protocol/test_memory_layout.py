@@ -1,4 +1,4 @@
-"""DfuSe memory-layout strings (reference §1.2)."""
+"""DfuSe memory-layout strings (ST UM0424 DfuSe; device-os bootloader/src/*/usbd_dfu_mal.h; dfu-util dfuse_mem.c)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Control-request payload codec (reference §2.4-§2.6): wire bytes, defaults, both module formats, errors."""
+"""Control-request payload codec (particle-iot/device-os-protobuf control/*.proto; particle-usb src/device.js): wire bytes, defaults, both module formats, errors."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The simulated listening-mode console (reference §3.3): exact texts, version variants, and the round trip
+"""The simulated listening-mode console (device-os system/src/system_setup.cpp): exact texts, version variants, and the round trip
 through the host-side parsers in protocol.listening."""
 
 from __future__ import annotations

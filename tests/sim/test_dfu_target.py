@@ -1,4 +1,4 @@
-"""The virtual DfuSe bootloader, driven request by request (reference §4; Device OS usbd_dfu.cpp)."""
+"""The virtual DfuSe bootloader, driven request by request (ST UM0424 DfuSe; device-os bootloader usbd_dfu.cpp)."""
 
 from __future__ import annotations
 
