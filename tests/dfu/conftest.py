@@ -13,7 +13,8 @@ from particle_diag.devices.record import DeviceRecord
 from particle_diag.protocol.module_header import build_module
 
 BORON = 13
-USER = 0x000B4000  # Gen 3 user part since Device OS 3.1.0 (particle-cli src/lib/flash-helper.js; catalog/data/memory_map.toml)
+# Gen 3 user part since Device OS 3.1.0 (particle-cli src/lib/flash-helper.js; catalog/data/memory_map.toml)
+USER = 0x000B4000
 
 
 @pytest.fixture

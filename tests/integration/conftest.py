@@ -6,7 +6,8 @@ Two ways in:
 * the ``attach`` fixture owns a testbed in this process (``UmockdevBench``), so a test can reach into the
   device logic (unplug a device, read its flash) while a subprocess uses it.  Processes that are already
   running only see devices come and go through uevents, which this process can send only when it is itself
-  preloaded: ``scripts/test`` runs pytest under ``umockdev-wrapper`` (particle_diag/sim/umockdev.py, caveat 1: umockdev's uevent sender needs the preload in the owning process).
+  preloaded: ``scripts/test`` runs pytest under ``umockdev-wrapper`` (particle_diag/sim/umockdev.py,
+  caveat 1: umockdev's uevent sender needs the preload in the owning process).
 
 Where umockdev or PyGObject is missing the tests skip with the reason; with PDIAG_REQUIRE_UMOCKDEV=1 (CI)
 they fail instead.

@@ -1,4 +1,6 @@
-"""Listening-mode console replies, host side (device-os system/src/system_setup.cpp, system_info.cpp; particle-cli src/lib/serial.js): hand-written device output."""
+"""Listening-mode console replies, host side: hand-written device output.
+
+Sources: device-os system/src/system_setup.cpp and system_info.cpp; particle-cli src/lib/serial.js."""
 
 from __future__ import annotations
 

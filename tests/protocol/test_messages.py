@@ -1,4 +1,6 @@
-"""Control-request payload codec (particle-iot/device-os-protobuf control/*.proto; particle-usb src/device.js): wire bytes, defaults, both module formats, errors."""
+"""Control-request payload codec: wire bytes, defaults, both module formats, errors.
+
+Sources: particle-iot/device-os-protobuf control/*.proto; particle-usb src/device.js."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The simulated listening-mode console (device-os system/src/system_setup.cpp): exact texts, version variants, and the round trip
-through the host-side parsers in protocol.listening."""
+"""The simulated listening-mode console (device-os system/src/system_setup.cpp): exact texts, version variants,
+and the round trip through the host-side parsers in protocol.listening."""
 
 from __future__ import annotations
 

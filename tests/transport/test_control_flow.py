@@ -30,7 +30,7 @@ def test_device_id_round_trip_through_pyusb(make_bench):
         reply = messages.decode_reply(20, client.call(20))
         raw = client.raw_in(20)
     assert reply.id == "e00fce68aaaabbbbccccdddd"
-    assert raw == b"E00FCE68AAAABBBBCCCCDDDD"  # raw 'P' 20 answers in upper case (device-os hal/src/*/usb_hal.cpp, particle-usb src/usb-device.js)
+    assert raw == b"E00FCE68AAAABBBBCCCCDDDD"  # raw 'P' 20: upper case (particle-usb src/usb-device.js)
 
 
 def test_large_payload_goes_through_pending_allocation_and_chunks(make_bench):
