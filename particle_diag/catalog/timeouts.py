@@ -81,6 +81,10 @@ DFU_MAX_POLLS = 10_000
 # ordinary request timeout.  NCP firmware: [CLI] flash-helper.js FLASH_TIMEOUT, 4 min ("Flashing an NCP firmware
 # can take a few minutes").
 FIRMWARE_UPDATE_S = 120.0
+# Before each module sent through Device OS, particle-cli puts the device in listening mode (so that it is not
+# trying to connect to the cloud meanwhile) and waits 1 s "just in case": [CLI] flash-helper.js
+# _flashDeviceInNormalMode; device-os-flash-util's prepareToFlash does the same.
+LISTENING_BEFORE_UPDATE_S = 1.0
 FIRMWARE_UPDATE_NCP_S = 240.0
 
 # -- interruptions and device locks (docs/modes.md) ---------------------------------------------------------

@@ -113,6 +113,9 @@ def change_mode(record: DeviceRecord, target: str, host: Host, *, timeout_s: flo
             path, expect_reset, current = _request(record, target, host, via, start + timeout_s)
             host.say(f"{record.device_id}: request sent ({path}); waiting for the device in {target} mode")
             step.name = f"waiting for the device to come back in {target} mode"
+            # A safe boundary even when the device is there at the first look (listening mode needs no restart):
+            # a Ctrl-C while the request was on its way ends here, saying the switch was not confirmed.
+            checkpoint(host.clock, step.name)
             change = _confirm(current, target, host, start, timeout_s, path, expect_reset)
     except StopRequested:
         raise step.interrupted() from None

@@ -8,8 +8,12 @@ refusing with OTA_* result codes), replies, and restarts to apply it (``system_p
 (RESET_REASON_UPDATE)``).  This is how the Gen 3 bootloader and NCP firmware are written (particle-cli
 src/lib/flash-helper.js), since DFU cannot write them.
 
-A stop request (Ctrl-C) is honoured between two requests: the update is cancelled (CANCEL_FIRMWARE_UPDATE) and
-the device keeps what it had.
+Before it, as particle-cli does before every ``updateFirmware`` (src/lib/flash-helper.js
+_flashDeviceInNormalMode), the device is put in listening mode so that it is not busy connecting to the cloud, and
+given a second; a device that refuses (listening mode disabled) is updated as it is.
+
+A stop request (Ctrl-C) is honoured between two requests: the update is cancelled (CANCEL_FIRMWARE_UPDATE), the
+device leaves the listening mode pdiag put it in, and it keeps what it had.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from collections.abc import Callable
 
 from particle_diag.catalog import timeouts
 from particle_diag.catalog.requests import RequestType as R
-from particle_diag.catalog.results import result_name
+from particle_diag.catalog.results import Result, result_name
 from particle_diag.clock import StopRequested, checkpoint
 from particle_diag.devices.bundle import BundleModule
 from particle_diag.devices.discovery import DeviceRecord
@@ -54,18 +58,27 @@ def send_through_device_os(record: DeviceRecord, host: Host, module: BundleModul
     limit = timeouts.FIRMWARE_UPDATE_NCP_S if module.function == "ncp_firmware" else timeouts.FIRMWARE_UPDATE_S
     tell(f"sending {what} through Device OS")
     with control_session(record, host) as client:
+        listening = False
         try:
+            listening = _listen(client, record, host, tell)
             _transfer(client, host, module.image, limit, progress, stop)
         except StopRequested:
             _cancel(client)
+            back = _unlisten(client, listening)
             raise OperationInterrupted(f"sending {what} through Device OS",
                                        f"{record.mode} mode; the update was cancelled before it was finished: the "
-                                       f"device keeps its {module.function.replace('_', ' ')}", "") from None
+                                       f"device keeps its {module.function.replace('_', ' ')}"
+                                       + ("" if back else "; it is still in listening mode"),
+                                       "" if back else f"pdiag reset {device_selector(record)}") from None
         except RequestFailed as exc:
             _cancel(client)
-            raise UpdateRefusedError(f"{device_selector(record)} refused {what}: {result_name(exc.result)}") from None
+            back = _unlisten(client, listening)
+            raise UpdateRefusedError(f"{device_selector(record)} refused {what}: {result_name(exc.result)}"
+                                     + ("" if back else " (it is still in listening mode: `pdiag reset` restarts "
+                                                        "it)")) from None
         except PdiagError:
             _cancel(client)
+            _unlisten(client, listening)
             raise
     tell("the device restarts to apply it")
     try:
@@ -73,6 +86,28 @@ def send_through_device_os(record: DeviceRecord, host: Host, module: BundleModul
     except StopRequested:
         raise OperationInterrupted(f"the restart that applies {what}",
                                    "restarting: Device OS applies the module by itself", "") from None
+
+
+def _listen(client: ControlClient, record: DeviceRecord, host: Host, tell: Callable[[str], None]) -> bool:
+    """Listening mode for the transfer (see the module doc); whether pdiag put the device there."""
+    if record.mode == "listening":
+        return False
+    if client.request(R.START_LISTENING).result != Result.OK:
+        tell("the device refused listening mode; sending anyway")  # particle-cli ignores this too
+        return False
+    tell("listening mode for the update (as particle-cli does)")
+    host.clock.sleep(timeouts.LISTENING_BEFORE_UPDATE_S)
+    return True
+
+
+def _unlisten(client: ControlClient, listening: bool) -> bool:
+    """Leave the listening mode pdiag entered (best effort); whether the device is out of it."""
+    if not listening:
+        return True
+    try:
+        return client.request(R.STOP_LISTENING).result == Result.OK
+    except (PdiagError, StopRequested):
+        return False
 
 
 def _transfer(client: ControlClient, host: Host, image: bytes, limit: float, progress: TransferProgress | None,

@@ -188,6 +188,7 @@ def test_ctrl_c_at_each_stage_then_the_same_command_finishes_the_update(make_ben
     assert error.recovery == "pdiag update B" and "pdiag update B" in error.hint
     if stage == "update":
         assert "cancelled" in error.device_state and _versions(device)[("bootloader", 0)] == 3001
+        assert device.mode == "normal" and "listening" not in error.device_state  # out of the listening mode
         assert [m.action for m in stopped.modules] == ["failed", "skipped", "failed", "failed"]
     else:
         assert "bootloader 0 v3100" in error.device_state  # written before the DFU run was stopped
@@ -250,3 +251,45 @@ def test_ctrl_c_during_a_bench_update_reports_every_device(pdiag, release):
         assert device["modules"] and all(m["action"] in ("written", "failed") for m in device["modules"])
         if device["error"] is not None:
             assert device["error"]["reference"] == "interrupted" and device["error"]["recovery"]
+
+
+def test_the_device_listens_while_a_module_goes_through_device_os_as_particle_cli_does(make_bench, release):
+    """particle-cli puts the device in listening mode before each updateFirmware (src/lib/flash-helper.js), so
+    that it is not connecting to the cloud meanwhile; the restart that applies the module ends it."""
+    vb = make_bench("boron/6.1.1")
+    device = vb.device()
+    seen: list[str] = []
+    device.request_listeners.append(lambda type_id: type_id == R.START_FIRMWARE_UPDATE and seen.append(device.mode))
+    bundle = load_bundle([release("boron", "6.2.0", ("bootloader", "radio_stack", "system_part", "user_part"))])
+    result = update_device(prepare_update(_only(vb), bundle), vb.host)
+    assert result.error is None and seen == ["listening"]
+    log = device.request_log
+    assert log.index(R.START_LISTENING) < log.index(R.START_FIRMWARE_UPDATE)
+    assert device.mode == "normal" and device.firmware.cloud == "connected"
+
+
+def test_firmware_that_refuses_listening_mode_is_updated_as_it_is(make_bench, release):
+    vb = make_bench("boron/6.1.1+nolisten")
+    bundle = load_bundle([release("boron", "6.2.0", ("bootloader", "radio_stack", "system_part", "user_part"))])
+    result = update_device(prepare_update(_only(vb), bundle), vb.host)
+    assert result.error is None, result.error
+    assert _versions(vb.device())[("bootloader", 0)] == 3100
+
+
+def test_a_module_device_os_refuses_leaves_the_device_as_found(make_bench, release):
+    """Device OS validates a module at FINISH and refuses it (here: a CRC that does not match, corrupted after
+    pdiag's own checks): nothing applied, the device out of the listening mode it was put in for the transfer."""
+    import dataclasses
+
+    from particle_diag.devices.ota import UpdateRefusedError, send_through_device_os
+
+    vb = make_bench("boron/6.1.1")
+    device = vb.device()
+    (module,) = load_bundle([release("boron", "6.2.0", ("bootloader",))]).modules
+    corrupted = bytearray(module.image)
+    corrupted[100] ^= 0xFF
+    with pytest.raises(UpdateRefusedError) as refused:
+        send_through_device_os(_only(vb), vb.host, dataclasses.replace(module, image=bytes(corrupted)))
+    assert refused.value.reference == "update.refused" and "listening" not in refused.value.message
+    assert _versions(device)[("bootloader", 0)] == 3001
+    assert device.mode == "normal" and R.STOP_LISTENING in device.request_log
