@@ -25,7 +25,10 @@ from particle_diag.sim.bench import Bench
 
 BORON = "e00fce6808c51724bcd0b3be"  # the first virtual Boron's deterministic ID (sim/spec.py)
 ARGON = "e00fce68f1ce604187f02db0"
-FAST = ["--probe-timeout", "0.3"]
+# Short enough that a busy or mute device costs little; long enough that a healthy virtual device answers its
+# probe on a loaded machine (at 0.3 s, with four test workers on two cores, a probe of the +vanish device timed
+# out before it reached the request that unplugs it, and the case ended in mode.timeout).
+FAST = ["--probe-timeout", "1"]
 MODE_TIMEOUT = ["--timeout", "1"]
 
 
