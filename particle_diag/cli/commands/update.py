@@ -35,7 +35,8 @@ TimeoutOpt = Annotated[float, typer.Option("--timeout", envvar="PDIAG_MODE_TIMEO
 
 def register(app: typer.Typer) -> None:
     app.command("update", help="Update devices to a bundle of firmware modules (Device OS, bootloader, radio stack, "
-                               "application): writes only what differs, every device in parallel.")(update_command)
+                               "application and its assets): writes only what differs, every device in "
+                               "parallel.")(update_command)
 
 
 def update_command(ctx: typer.Context, args: ArgsArg, all_devices: AllOpt = False, plan: PlanOpt = False,
