@@ -60,7 +60,9 @@ def send_through_device_os(record: DeviceRecord, host: Host, module: BundleModul
     with control_session(record, host) as client:
         listening = False
         try:
-            listening = _listen(client, record, host, tell)
+            listening = _listen(client, record, tell)
+            if listening:  # after the assignment: a Ctrl-C during this second still takes it out again
+                host.clock.sleep(timeouts.LISTENING_BEFORE_UPDATE_S)
             _transfer(client, host, module.image, limit, progress, stop)
         except StopRequested:
             _cancel(client)
@@ -88,7 +90,7 @@ def send_through_device_os(record: DeviceRecord, host: Host, module: BundleModul
                                    "restarting: Device OS applies the module by itself", "") from None
 
 
-def _listen(client: ControlClient, record: DeviceRecord, host: Host, tell: Callable[[str], None]) -> bool:
+def _listen(client: ControlClient, record: DeviceRecord, tell: Callable[[str], None]) -> bool:
     """Listening mode for the transfer (see the module doc); whether pdiag put the device there."""
     if record.mode == "listening":
         return False
@@ -96,7 +98,6 @@ def _listen(client: ControlClient, record: DeviceRecord, host: Host, tell: Calla
         tell("the device refused listening mode; sending anyway")  # particle-cli ignores this too
         return False
     tell("listening mode for the update (as particle-cli does)")
-    host.clock.sleep(timeouts.LISTENING_BEFORE_UPDATE_S)
     return True
 
 

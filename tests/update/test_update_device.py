@@ -293,3 +293,23 @@ def test_a_module_device_os_refuses_leaves_the_device_as_found(make_bench, relea
     assert refused.value.reference == "update.refused" and "listening" not in refused.value.message
     assert _versions(device)[("bootloader", 0)] == 3001
     assert device.mode == "normal" and R.STOP_LISTENING in device.request_log
+
+
+def test_ctrl_c_while_the_device_settles_in_listening_mode_takes_it_out_again(make_bench, release):
+    import signal
+
+    vb = make_bench("boron/6.1.1")
+    device = vb.device()
+    fired: list[bool] = []
+
+    def press_ctrl_c(type_id: int) -> None:
+        if type_id == R.START_LISTENING and not fired:
+            fired.append(True)
+            signal.raise_signal(signal.SIGINT)
+
+    device.request_listeners.append(press_ctrl_c)
+    bundle = load_bundle([release("boron", "6.2.0", ("bootloader", "radio_stack", "system_part", "user_part"))])
+    stopped = update_device(prepare_update(_only(vb), bundle, recovery="pdiag update B"), vb.host)
+    assert fired and isinstance(stopped.error, OperationInterrupted), stopped.error
+    assert device.mode == "normal" and R.STOP_LISTENING in device.request_log
+    assert R.START_FIRMWARE_UPDATE not in device.request_log and _versions(device)[("bootloader", 0)] == 3001
