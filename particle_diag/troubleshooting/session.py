@@ -20,39 +20,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from particle_diag.errors import NotFoundError, PdiagError
-from particle_diag.knowledge.model import Device, Knowledge, Signature, State
+from particle_diag.knowledge.model import Device, Knowledge, Signature
 from particle_diag.rules.engine import Finding
 from particle_diag.rules.followup import Question, apply_answer, follow_up, narrow
 from particle_diag.rules.led import Candidate, LedNoMatchError, describe_signature, match_description, understand
 from particle_diag.rules.report import finding_dict, step_dict
+from particle_diag.troubleshooting import choices
 from particle_diag.troubleshooting.actions import ActionOutcome, DeviceAction, Recheck, runnable
+from particle_diag.troubleshooting.choices import Choice
 
 REPORT_SCHEMA = "pdiag-troubleshoot/1"
 MAX_LOOKS = 6  # candidate animations offered before giving up
 MAX_FOLLOW_UPS = 2  # questions asked about one description before the animations
 
-# (key, label) of the pattern question; the description words the LED matcher understands
-PATTERNS: tuple[tuple[str, str, str], ...] = (
-    ("blink", "blinking", "blinking"),
-    ("fast-blink", "blinking fast", "fast blinking"),
-    ("slow-blink", "blinking slowly", "slow blinking"),
-    ("breathe", "breathing (slowly fading in and out)", "breathing"),
-    ("fast-breathe", "breathing fast", "fast breathing"),
-    ("solid", "solid (steady, not changing)", "solid"),
-    ("sos", "SOS: 3 short, 3 long, 3 short blinks, then a count", "sos"),
-    ("then", "blinking, then a few blinks of another colour", ""),
-    ("unsure", "not sure", ""),
-)
-
-
 def _flat(text: str) -> str:
     return " ".join(text.split())
-
-
-@dataclass(frozen=True)
-class Choice:
-    key: str
-    label: str
 
 
 @dataclass(frozen=True)
@@ -277,7 +259,7 @@ class Session:
         elif value == "then":
             self._state = "then-colour"
         else:
-            self._identify(self._words(colour, value))
+            self._identify(choices.words(colour, value))
 
     def _on_sos_code(self, value: str, _: Prompt) -> None:
         self.answers["count"] = None if value == "unsure" else int(value)
@@ -453,69 +435,22 @@ class Session:
         """The typed action behind a command the knowledge names, when a device is attached to carry it out."""
         return runnable(command) if self.run_action is not None else None
 
-    def _words(self, colour: str, pattern: str) -> str:
-        word = next((w for k, _, w in PATTERNS if k == pattern), "")
-        return f"{word} {colour}".strip()
-
     def _colour_label(self) -> str:
         c = self.answers.get("colour", "")
         return self.kb.colours[c].label if c in self.kb.colours else c
 
-    # -- what to offer ---------------------------------------------------------------------------------------
-    def _states(self) -> tuple[State, ...]:
-        if self.device is not None:
-            return self.kb.states_for(self.device)
-        return tuple(s for s in self.kb.states if self.kb.devices_for(s))
-
+    # -- what to offer (troubleshooting/choices.py) ----------------------------------------------------------
     def _colour_choices(self) -> list[Choice]:
-        seen: set[str] = set()
-        dark = False
-        for s in self._states():
-            sig = s.signature
-            if sig is None:
-                continue
-            dark = dark or sig.pattern == "off"
-            seen.update(sig.colors)
-            seen.update(st.color for st in sig.steps if st.color in self.kb.colours)
-        out = [Choice(c.name, c.label) for c in self.kb.colours.values() if c.name in seen]
-        if dark:
-            out.append(Choice("off", "off (dark)"))
-        return out
-
-    def _matches(self, description: str) -> list[Candidate]:
-        try:
-            return match_description(description, self.device, self.kb)
-        except PdiagError:
-            return []
+        return choices.colour_choices(self.kb, self.device)
 
     def _pattern_choices(self) -> list[Choice]:
-        colour = self.answers["colour"]
-        out = []
-        for key, label, _ in PATTERNS:
-            if key == "sos":
-                ok = colour == "red" and any(s.signature and s.signature.pattern == "sos" for s in self._states())
-            elif key == "then":
-                ok = bool(self._then_pairs())
-            elif key == "unsure":
-                ok = True
-            else:
-                found = self._matches(self._words(colour, key))
-                ok = bool(found) and found[0].score >= 0.85
-            if ok:
-                out.append(Choice(key, label))
-        return out
+        return choices.pattern_choices(self.kb, self.device, self.answers["colour"])
 
     def _then_pairs(self) -> list[tuple[str, int]]:
-        colour = self.answers.get("colour")
-        pairs = []
-        for s in self._states():
-            sig = s.signature
-            if sig and sig.count is not None and sig.steps and sig.steps[0].color == colour:
-                pairs.extend((c, sig.count) for c in sig.colors)
-        return pairs
+        return choices.then_pairs(self.kb, self.device, self.answers.get("colour"))
 
     def _then_colours(self) -> list[str]:
-        return list(dict.fromkeys(c for c, _ in self._then_pairs()))
+        return choices.then_colours(self.kb, self.device, self.answers.get("colour"))
 
     # -- the report ------------------------------------------------------------------------------------------
     def report(self) -> dict[str, Any]:
