@@ -138,14 +138,16 @@ def _undecodable(name: str, payload: bytes, exc: Exception) -> ProtocolError:
                          f"{bytes(payload[:32]).hex()}): {exc}")
 
 
-def proto_codec(ref: ProtoRef, py_type: type, to_py: Callable[[Any], Any],
+def proto_codec(ref: ProtoRef, py_type: type | Callable[[], type], to_py: Callable[[Any], Any],
                  from_py: Callable[[Any], Any]) -> ReplyCodec:
+    """``py_type``: the reply's Python class, or a function returning it (a class imported on first use)."""
     def decode(payload: bytes) -> Any:
         return to_py(read_message(ref, payload))
 
     def encode(value: Any) -> bytes:
-        if not isinstance(value, py_type):
-            raise TypeError(f"{ref.name} is built from a {py_type.__name__}, not {value!r}")
+        cls = py_type if isinstance(py_type, type) else py_type()
+        if not isinstance(value, cls):
+            raise TypeError(f"{ref.name} is built from a {cls.__name__}, not {value!r}")
         return from_py(value).SerializeToString()
 
     return ReplyCodec(decode, encode)

@@ -45,3 +45,18 @@ def test_reading_replies_never_imports_protobuf():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT), timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_listing_builds_only_the_reply_classes_it_reads_and_the_rest_come_on_first_use():
+    # pdiag list reads the device mode and module info; the other reply classes (protocol/replies.py) cost about
+    # 0.45 ms each to build at start-up, which `pdiag list` is measured on (benchmarks/list_vs_particle_cli.py).
+    code = ("import sys\n"
+            "from particle_diag.protocol import messages\n"
+            "assert messages.decode_reply(72, bytes([8, 1])).mode == 'listening'\n"
+            "print('particle_diag.protocol.replies' in sys.modules)\n"
+            "from particle_diag.protocol.messages import CloudStatus\n"
+            "assert messages.decode_reply(300, bytes([8, 2])) == CloudStatus('connected')\n"
+            "print('particle_diag.protocol.replies' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT), timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True"]
