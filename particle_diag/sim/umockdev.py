@@ -84,10 +84,10 @@ _SOCKET_PATH_MAX = 107
 _LONGEST_SOCKET_TAIL = "/umockdev.XXXXXX/ioctl/dev/bus/usb/001/001"
 
 
-def check_socket_room(environ: dict[str, str] | None = None) -> None:
+def check_socket_room() -> None:
     """EnvironmentMissingError when TMPDIR is too long for umockdev's device sockets (GLib's g_get_tmp_dir():
     $TMPDIR, else /tmp)."""
-    tmpdir = (environ if environ is not None else os.environ).get("TMPDIR") or "/tmp"
+    tmpdir = os.environ.get("TMPDIR") or "/tmp"
     length = len(os.fsencode(tmpdir.rstrip("/") + _LONGEST_SOCKET_TAIL))
     if length > _SOCKET_PATH_MAX:
         raise EnvironmentMissingError(

@@ -36,15 +36,21 @@ def test_unknown_fields_are_skipped_and_broken_bytes_refused():
         messages.decode_reply(R.DEVICE_ID, bytes.fromhex("0a05616263"))  # the string is cut short
 
 
+def _fresh_python(code: str) -> str:
+    """What ``code`` prints in a new interpreter (what it imports is its own, not this test process's)."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT), timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def test_reading_replies_never_imports_protobuf():
     code = ("import sys\n"
             "from particle_diag.protocol import messages\n"
             "assert messages.decode_reply(72, bytes([8, 1])).mode == 'listening'\n"
             "assert messages.encode_request(90) == b''\n"
             "print(sorted(m for m in sys.modules if m.startswith('google')))\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT), timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
+    stdout = _fresh_python(code)
+    assert stdout.strip() == "[]"
 
 
 def test_listing_builds_only_the_reply_classes_it_reads_and_the_rest_come_on_first_use():
@@ -57,6 +63,5 @@ def test_listing_builds_only_the_reply_classes_it_reads_and_the_rest_come_on_fir
             "from particle_diag.protocol.messages import CloudStatus\n"
             "assert messages.decode_reply(300, bytes([8, 2])) == CloudStatus('connected')\n"
             "print('particle_diag.protocol.replies' in sys.modules)\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(ROOT), timeout=60)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["False", "True"]
+    stdout = _fresh_python(code)
+    assert stdout.split() == ["False", "True"]
